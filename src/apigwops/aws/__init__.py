@@ -1,0 +1,1 @@
+"""AWS access: sessions and clients made the AWS CLI's way, a read-only allowlist, API resolution."""

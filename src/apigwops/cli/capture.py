@@ -1,0 +1,13 @@
+"""`apigwops capture` (being built; see the open issues)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("capture")
+    def _placeholder() -> None:
+        """Not available yet."""
+        typer.echo("apigwops: error: 'capture' is not available in this build yet", err=True)
+        raise typer.Exit(2)

@@ -1,0 +1,14 @@
+"""`apigwops playbooks` (being built; see the open issues)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="playbooks (not available in this build yet).", no_args_is_help=True)
+
+
+@app.command("status")
+def _placeholder() -> None:
+    """Not available yet."""
+    typer.echo("apigwops: error: 'playbooks' is not available in this build yet", err=True)
+    raise typer.Exit(2)

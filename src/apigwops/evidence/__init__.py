@@ -1,0 +1,1 @@
+"""Evidence: what diagnose collects once (concurrently) and playbooks only read."""
