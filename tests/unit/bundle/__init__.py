@@ -1,0 +1,1 @@
+"""Tests of evidence bundles (write, read, redaction) and of the parts they are built from."""
