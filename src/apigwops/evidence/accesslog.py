@@ -36,6 +36,7 @@ CLF_TIME = "%d/%b/%Y:%H:%M:%S %z"
 @dataclass
 class ParsedAccessLog:
     requests: pd.DataFrame
+    counts: pd.DataFrame  # REQUEST_COUNT_COLUMNS over every line, unparsed ones with an NA status
     lines: int
     unparsed: int
     unparsed_examples: list[str] = field(default_factory=list)
@@ -56,12 +57,22 @@ def parse_access_lines(
     else:
         values, failed = _parse_text(fmt, lines)
     parsed_index = lines.index.difference(pd.Index(failed))
-    times = None
-    if event_times is not None:
-        times = pd.Series(list(event_times), dtype=object).reindex(parsed_index)
+    all_times = None if event_times is None else to_utc_times(pd.Series(list(event_times), dtype=object))
+    times = None if all_times is None else all_times.reindex(parsed_index)
     frame = _canonical_frame(fmt, values.reindex(parsed_index), times)
+    # Counts are binned on the CloudWatch event time, as Logs Insights' bin() does, so both engines agree.
+    binned = frame["time"] if all_times is None else all_times.reindex(lines.index)
+    statuses = frame["status"].reindex(lines.index)
+    counts = request_counts(pd.DataFrame({"time": binned, "status": statuses}))
+    frame = frame.sort_values(["time", "request_id"], kind="stable", na_position="last")
     examples = [str(lines[i])[:_EXAMPLE_CHARS] for i in failed[:_EXAMPLES]]
-    return ParsedAccessLog(frame, lines=len(lines), unparsed=len(failed), unparsed_examples=examples)
+    return ParsedAccessLog(
+        frame.reset_index(drop=True),
+        counts,
+        lines=len(lines),
+        unparsed=len(failed),
+        unparsed_examples=examples,
+    )
 
 
 def _parse_text(fmt: AccessLogFormat, lines: pd.Series) -> tuple[pd.DataFrame, list[int]]:
@@ -179,8 +190,7 @@ def _canonical_frame(
             out[column] = raw.astype("string")
     frame = pd.DataFrame(out, index=index)
     frame["route"] = derive_route(frame)
-    frame = frame.sort_values(["time", "request_id"], kind="stable", na_position="last")
-    return frame.reset_index(drop=True)[list(REQUEST_COLUMNS)]
+    return frame[list(REQUEST_COLUMNS)]
 
 
 def _times(raw: pd.Series, variable: str | None, event_times: pd.Series | None, index: pd.Index) -> pd.Series:
@@ -194,8 +204,7 @@ def _times(raw: pd.Series, variable: str | None, event_times: pd.Series | None, 
         times = pd.Series(pd.NaT, index=index, dtype="datetime64[ms, UTC]")
     times = times.astype("datetime64[ms, UTC]")
     if event_times is not None and times.isna().any():
-        fallback = to_utc_times(event_times).set_axis(index)
-        times = times.fillna(fallback)
+        times = times.fillna(event_times)
     return times
 
 
@@ -221,7 +230,7 @@ def request_counts(requests: pd.DataFrame) -> pd.DataFrame:
     """Requests per minute and status: the aggregate both log engines produce (Insights with `stats`)."""
     import pandas as pd
 
-    if requests.empty:
+    if requests.empty or requests["time"].isna().all():
         return pd.DataFrame(
             {
                 "minute": pd.Series(dtype="datetime64[ms, UTC]"),
@@ -230,6 +239,7 @@ def request_counts(requests: pd.DataFrame) -> pd.DataFrame:
             }
         )
     keyed = pd.DataFrame({"minute": requests["time"].dt.floor("min"), "status": requests["status"]})
+    keyed = keyed[keyed["minute"].notna()]
     counts = keyed.groupby(["minute", "status"], dropna=False).size().rename("count").reset_index()
     counts["status"] = counts["status"].astype("Int64")
     counts["count"] = counts["count"].astype("int64")

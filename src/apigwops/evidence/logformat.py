@@ -18,6 +18,7 @@ from typing import Any, Literal
 from apigwops.errors import UsageError
 from apigwops.evidence.model import ACCESS_LOG_FIELDS, ApiType
 
+INSIGHTS_PREFIX = "f_"
 TOKEN = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
 # Private-use characters: never in a format, and legal inside JSON strings (a NUL would not be).
 _PLACEHOLDER = "\ue000{}\ue001"
@@ -155,7 +156,8 @@ def _template_regex(template: str, fields: list[FormatField], *, insights: bool 
     for match in _PLACEHOLDER_RE.finditer(template):
         parts.append(_literal(template[position : match.start()], insights))
         field = fields[int(match.group(1))]
-        group = f"(?<{field.name}>" if insights else f"(?P<{field.name}>"
+        # Insights names are prefixed so that they never shadow fields it discovers in JSON lines itself.
+        group = f"(?<{INSIGHTS_PREFIX}{field.name}>" if insights else f"(?P<{field.name}>"
         parts.append(f"{group}{_value_pattern(field.variable)})")
         position = match.end()
     parts.append(_literal(template[position:], insights))

@@ -1,0 +1,96 @@
+"""One interface, two log engines: Logs Insights (server-side, the default on AWS) and scan (FilterLogEvents).
+
+Both return the same things: raw events for execution, Lambda and WAF logs, and for access logs the parsed
+`requests` table plus per-minute counts of every request. Access-log rows are always parsed here, from
+`@message`, with the one parser compiled from the stage's format, so the two engines cannot disagree on
+what a line means; they differ only in how lines are selected and how much is read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from apigwops.errors import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from apigwops.evidence.logformat import AccessLogFormat
+    from apigwops.runtime import Runtime
+    from apigwops.timewindow import Window
+
+EngineName = Literal["insights", "scan"]
+EngineChoice = Literal["auto", "insights", "scan"]
+ENGINE_CHOICES: tuple[str, ...] = ("auto", "insights", "scan")
+
+
+@dataclass
+class LogEvents:
+    """Events of one log group in a window, oldest first; `times` are epoch milliseconds."""
+
+    times: list[int] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    bytes_scanned: int = 0  # what Logs Insights bills for; 0 for scan (FilterLogEvents is billed per call)
+    bytes_read: int = 0
+    truncated: bool = False  # a row or event limit was reached: the events are a subset
+
+
+@dataclass
+class AccessLogResult:
+    requests: pd.DataFrame  # canonical requests table (every request, or a subset when `sampled`)
+    counts: pd.DataFrame  # requests per minute and status over the whole window: always complete
+    lines: int
+    unparsed: int
+    unparsed_examples: list[str]
+    bytes_scanned: int = 0
+    bytes_read: int = 0
+    sampled: bool = False  # Insights' row limit kept some successful (or failing) requests out of `requests`
+
+
+class LogEngine(Protocol):
+    name: EngineName
+
+    def read_events(
+        self, group: str, window: Window, *, regex: str | None = None, limit: int | None = None
+    ) -> LogEvents:
+        """Events whose message matches `regex` (Python and Insights syntax alike; None: all)."""
+
+    def read_access_log(self, group: str, fmt: AccessLogFormat, window: Window) -> AccessLogResult: ...
+
+
+def local_filter(events: LogEvents, regex: str | None) -> LogEvents:
+    """Apply a message regex on our side: the scan engine's equivalent of Insights' `filter @message like`."""
+    if regex is None:
+        return events
+    pattern = re.compile(regex)
+    kept = [(t, m) for t, m in zip(events.times, events.messages, strict=True) if pattern.search(m)]
+    return LogEvents(
+        times=[t for t, _ in kept],
+        messages=[m for _, m in kept],
+        bytes_scanned=events.bytes_scanned,
+        bytes_read=events.bytes_read,
+        truncated=events.truncated,
+    )
+
+
+def choose_engine_name(runtime: Runtime, choice: str) -> EngineName:
+    """`auto`: Insights when the logs endpoint is AWS's own, scan for moto, LocalStack and the sandbox."""
+    if choice not in ENGINE_CHOICES:
+        raise UsageError(f"unknown --logs-engine {choice!r}: use auto, insights or scan")
+    if choice == "auto":
+        return "insights" if runtime.aws.talks_to_aws("logs") else "scan"
+    return "insights" if choice == "insights" else "scan"
+
+
+def make_engine(runtime: Runtime, choice: str) -> LogEngine:
+    name = choose_engine_name(runtime, choice)
+    client = runtime.aws.client("logs")
+    if name == "insights":
+        from apigwops.evidence.insights import InsightsEngine
+
+        return InsightsEngine(client, progress=runtime.progress, clock=runtime.clock, sleep=runtime.sleep)
+    from apigwops.evidence.scan import ScanEngine
+
+    return ScanEngine(client, progress=runtime.progress)
