@@ -259,7 +259,8 @@ def test_both_engines_give_the_same_tables_on_the_same_lines(runtime: Runtime, w
     pd.testing.assert_frame_equal(insights.counts, scanned.counts)
     assert insights.unparsed == scanned.unparsed == 1
     assert insights.lines == scanned.lines == 61
-    assert not insights.sampled and not scanned.sampled
+    assert not insights.sampled
+    assert not scanned.sampled
     assert insights.bytes_scanned == 3000
     assert len(insights.requests) == 60
     assert insights.requests["route"].eq("GET /pets/{id}").all()
