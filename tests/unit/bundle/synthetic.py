@@ -260,3 +260,81 @@ def make_evidence(n_requests: int = 600, seed: int = 7) -> Evidence:
         logs_bytes_scanned=123456,
         api_calls=14,
     )
+
+
+def make_report_json(evidence: Evidence | None = None) -> dict[str, object]:
+    """A diagnose JSON document for the synthetic incident, shaped exactly as DESIGN.md's example."""
+    evidence = evidence or make_evidence()
+    status = evidence.requests["status"]
+    return {
+        "api": evidence.api.as_json(),
+        "window": evidence.window.as_json(),
+        "traffic": {
+            "requests": len(evidence.requests),
+            "status": {
+                "2xx": int(((status >= 200) & (status < 300)).sum()),
+                "4xx": int(((status >= 400) & (status < 500)).sum()),
+                "5xx": int((status >= 500).sum()),
+            },
+        },
+        "onset": "2026-11-24T01:12:00Z",
+        "findings": [
+            {
+                "id": "lambda-timeout",
+                "symptom": "504",
+                "title": "Lambda orders-fn times out at 29 s, the integration timeout",
+                "severity": "critical",
+                "share": 0.87,
+                "count": int((status == 504).sum()),
+                "confidence": "high",
+                "evidence": [
+                    {
+                        "source": "access-log",
+                        "detail": "integration_error 'Endpoint request timed out' on 504s",
+                    },
+                    {"source": "lambda-log", "detail": "Task timed out after 29.00 seconds (3 times)"},
+                ],
+                "remediation": [
+                    "Make orders-fn finish well within 29 s, or return 202 and finish asynchronously.",
+                    "aws lambda get-function-configuration --function-name orders-fn",
+                ],
+                "docs": ["https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"],
+                "playbook": "5xx-integration",
+            },
+            {
+                "id": "recent-change",
+                "symptom": "504",
+                "title": "Deployment dep2 two minutes before the onset",
+                "severity": "medium",
+                "share": 0.87,
+                "count": 1,
+                "confidence": "medium",
+                "evidence": [{"source": "config", "detail": "deployment dep2 at 2026-11-24T01:10:00Z"}],
+                "remediation": ["Compare dep2 with dep1, or roll back the stage to dep1."],
+                "docs": [],
+                "playbook": "recent-change",
+            },
+            {
+                "id": "usage-plan-throttled",
+                "symptom": "429",
+                "title": "API key kid123 exceeds its usage plan's rate limit",
+                "severity": "low",
+                "share": 1.0,
+                "count": int((status == 429).sum()),
+                "confidence": "medium",
+                "evidence": [{"source": "access-log", "detail": "429 THROTTLED for key kid123"}],
+                "remediation": ["Raise the plan's rate limit or move the key to a larger tier."],
+                "docs": [
+                    "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html"
+                ],
+                "playbook": "429-throttling",
+            },
+        ],
+        "checks": [check.as_json() for check in evidence.checks],
+        "blind_spots": ["access log format lacks $context.authorizer.error"],
+        "cost": {
+            "api_calls": evidence.api_calls,
+            "logs_bytes_scanned": evidence.logs_bytes_scanned,
+            "usd": 0.0006,
+        },
+    }

@@ -1,0 +1,151 @@
+"""Per-bucket traffic numbers for the incident timeline: requests, 4xx, 5xx and p99 latency.
+
+Access logs give exact numbers (one row per request). When the stage has no access logs the CloudWatch metrics
+table is the fallback: `Count`, `4XXError`/`4xx`, `5XXError`/`5xx` sums and the `Latency` p99 datapoints (the
+largest p99 of a bucket's datapoints stands in for the bucket's p99; percentiles cannot be merged exactly).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+from apigwops.timewindow import Window
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from apigwops.evidence.model import Evidence
+
+# Bucket sizes a reader finds natural; the smallest that keeps the chart within `max_buckets` wins.
+NICE_SECONDS = (60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+TimelineSource = Literal["access-logs", "metrics", "none"]
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start: datetime
+    requests: int
+    client_errors: int  # 4xx
+    server_errors: int  # 5xx
+    p99_ms: float | None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    window: Window
+    bucket_seconds: int
+    buckets: tuple[Bucket, ...]
+    source: TimelineSource
+
+    @property
+    def total_requests(self) -> int:
+        return sum(b.requests for b in self.buckets)
+
+
+def bucket_seconds_for(window: Window, max_buckets: int = 60) -> int:
+    for seconds in NICE_SECONDS:
+        if window.seconds / seconds <= max_buckets:
+            return seconds
+    return NICE_SECONDS[-1]
+
+
+def build_timeline(evidence: Evidence, *, max_buckets: int = 60) -> Timeline:
+    """The timeline of the evidence's window, from access logs when there are any, else from metrics."""
+    window = evidence.window
+    size = bucket_seconds_for(window, max_buckets)
+    count = max(1, int(-(-window.seconds // size)))
+    requests = evidence.requests
+    if len(requests) and "time" in requests and "status" in requests:
+        return Timeline(window, size, _from_requests(requests, window, size, count), "access-logs")
+    metrics = evidence.metrics
+    if len(metrics) and "metric" in metrics:
+        buckets = _from_metrics(metrics, window, size, count)
+        if any(b.requests for b in buckets):
+            return Timeline(window, size, buckets, "metrics")
+    empty = tuple(Bucket(window.start + timedelta(seconds=i * size), 0, 0, 0, None) for i in range(count))
+    return Timeline(window, size, empty, "none")
+
+
+def _bucket_index(times: pd.Series, window: Window, size: int) -> pd.Series:
+    import pandas as pd
+
+    offsets = (pd.to_datetime(times, utc=True) - pd.Timestamp(window.start)).dt.total_seconds()
+    return (offsets // size).astype("Int64")
+
+
+def _from_requests(requests: pd.DataFrame, window: Window, size: int, count: int) -> tuple[Bucket, ...]:
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "bucket": _bucket_index(requests["time"], window, size),
+            "status": pd.to_numeric(requests["status"], errors="coerce").astype("Float64"),
+            "latency": (
+                pd.to_numeric(requests["response_latency"], errors="coerce").astype("Float64")
+                if "response_latency" in requests
+                else pd.Series(pd.NA, index=requests.index, dtype="Float64")
+            ),
+        }
+    )
+    frame = frame[(frame["bucket"] >= 0) & (frame["bucket"] < count)]
+    frame = frame.assign(
+        c4=((frame["status"] >= 400) & (frame["status"] < 500)).fillna(False),
+        c5=((frame["status"] >= 500) & (frame["status"] < 600)).fillna(False),
+    )
+    grouped = frame.groupby("bucket")
+    totals = grouped.size()
+    c4, c5 = grouped["c4"].sum(), grouped["c5"].sum()
+    p99 = grouped["latency"].quantile(0.99)
+    return tuple(
+        Bucket(
+            window.start + timedelta(seconds=i * size),
+            int(totals.get(i, 0)),
+            int(c4.get(i, 0)),
+            int(c5.get(i, 0)),
+            _float_or_none(p99.get(i)),
+        )
+        for i in range(count)
+    )
+
+
+def _from_metrics(metrics: pd.DataFrame, window: Window, size: int, count: int) -> tuple[Bucket, ...]:
+    import pandas as pd
+
+    frame = metrics[metrics["namespace"].astype("string") == "AWS/ApiGateway"]
+    frame = frame.assign(bucket=_bucket_index(frame["timestamp"], window, size))
+    frame = frame[(frame["bucket"] >= 0) & (frame["bucket"] < count)]
+    value = pd.to_numeric(frame["value"], errors="coerce")
+    name = frame["metric"].astype("string")
+    stat = frame["stat"].astype("string").str.lower()
+
+    def summed(names: tuple[str, ...]) -> pd.Series:
+        chosen = name.isin(names) & (stat == "sum")
+        return value[chosen].groupby(frame["bucket"][chosen]).sum()
+
+    total, c4, c5 = summed(("Count",)), summed(("4XXError", "4xx")), summed(("5XXError", "5xx"))
+    latency = name.eq("Latency") & stat.eq("p99")
+    p99 = value[latency].groupby(frame["bucket"][latency]).max()
+    return tuple(
+        Bucket(
+            window.start + timedelta(seconds=i * size),
+            int(total.get(i, 0)),
+            int(c4.get(i, 0)),
+            int(c5.get(i, 0)),
+            _float_or_none(p99.get(i)),
+        )
+        for i in range(count)
+    )
+
+
+def _float_or_none(value: object) -> float | None:
+    import math
+
+    if value is None:
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
