@@ -1,14 +1,263 @@
-"""`apigwops loadtest` (being built; see the open issues)."""
+"""`apigwops loadtest run|check|scenarios`: Locust against a stage, with SLO gates a pipeline can trust.
+
+Thin shell: parse flags, build a `LoadtestRequest`, call `apigwops.loadtest.service`, render, map to an exit
+code (0 passed, 1 a gate failed, 2 bad input, 130 interrupted). Locust itself only ever runs in a subprocess.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
 
-app = typer.Typer(help="loadtest (not available in this build yet).", no_args_is_help=True)
+from apigwops.cli.context import make_runtime
+from apigwops.cli.options import OptionalApiOpt, OptionalStageOpt
+
+if TYPE_CHECKING:
+    from apigwops.loadtest.result import LoadtestReport
+    from apigwops.runtime import Runtime
+
+app = typer.Typer(
+    help="Load-test a stage with Locust (in a subprocess) and gate on SLOs: p95<300ms, error_rate<1%, rps>50.",
+    no_args_is_help=True,
+)
+
+SloOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--slo",
+        help="Gate, repeatable: 'p50|p90|p95|p99 < N ms', 'error_rate < N%', 'status_429 < N%', 'rps > N'.",
+        envvar="APIGWOPS_SLO",
+    ),
+]
+ExcludeRampOpt = Annotated[
+    bool, typer.Option("--exclude-ramp", help="Judge the steady state only (after all users have started).")
+]
 
 
-@app.command("status")
-def _placeholder() -> None:
-    """Not available yet."""
-    typer.echo("apigwops: error: 'loadtest' is not available in this build yet", err=True)
-    raise typer.Exit(2)
+@app.command("run")
+def run_command(
+    ctx: typer.Context,
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            help="Shipped scenario (smoke, ramp, soak, tier-limits, waf-probe, websocket) or a locustfile path."
+        ),
+    ] = "smoke",
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="Base URL to load (instead of --api/--stage).", envvar="APIGWOPS_URL"),
+    ] = None,
+    api: OptionalApiOpt = None,
+    stage: OptionalStageOpt = None,
+    users: Annotated[
+        int, typer.Option("--users", "-u", help="Concurrent users.", envvar="APIGWOPS_USERS")
+    ] = 10,
+    spawn_rate: Annotated[
+        float | None,
+        typer.Option("--spawn-rate", "-r", help="Users started per second (default: all within 1 s)."),
+    ] = None,
+    run_time: Annotated[
+        str,
+        typer.Option(
+            "--run-time", "-t", help="Duration: 30s, 5m, 1h. Every run has one.", envvar="APIGWOPS_RUN_TIME"
+        ),
+    ] = "30s",
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Local Locust processes (default: the number of cores).",
+            envvar="APIGWOPS_WORKERS",
+        ),
+    ] = None,
+    slo: SloOpt = None,
+    exclude_ramp: ExcludeRampOpt = False,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--report-dir",
+            help="Write summary.json, junit.xml, summary.md, locust.html, timeseries.png here.",
+        ),
+    ] = None,
+    api_key: Annotated[str | None, typer.Option("--api-key", help="API key (sent as x-api-key).")] = None,
+    api_key_env: Annotated[
+        str | None, typer.Option("--api-key-env", help="Name of an environment variable holding the API key.")
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option("--token", help="Bearer token (JWT) for an authorizer.")
+    ] = None,
+    token_env: Annotated[
+        str | None,
+        typer.Option("--token-env", help="Name of an environment variable holding the bearer token."),
+    ] = None,
+    header: Annotated[
+        list[str] | None, typer.Option("--header", "-H", help="Extra header 'Name: value'.")
+    ] = None,
+    tier: Annotated[
+        str | None,
+        typer.Option(
+            "--tier", help="Sandbox only: use this usage-plan tier's API key (free|basic|premium|internal)."
+        ),
+    ] = None,
+    route: Annotated[
+        list[str] | None, typer.Option("--route", help="Route for smoke/ramp/soak, repeatable: 'GET /users'.")
+    ] = None,
+    expect_rate: Annotated[
+        float | None, typer.Option("--expect-rate", help="tier-limits: the usage plan's rate (requests/s).")
+    ] = None,
+    expect_burst: Annotated[
+        float | None, typer.Option("--expect-burst", help="tier-limits: the usage plan's burst.")
+    ] = None,
+    insecure: Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates.")] = False,
+    allow_prod: Annotated[
+        bool, typer.Option("--allow-prod", help="Allow a stage whose name matches --prod-pattern.")
+    ] = False,
+    prod_pattern: Annotated[
+        str | None,
+        typer.Option(
+            "--prod-pattern", help="Regex for production-looking stage names.", envvar="APIGWOPS_PROD_PATTERN"
+        ),
+    ] = None,
+    max_users: Annotated[
+        int | None,
+        typer.Option("--max-users", help="Cap on --users (default 1000).", envvar="APIGWOPS_MAX_USERS"),
+    ] = None,
+    max_duration: Annotated[
+        str | None,
+        typer.Option(
+            "--max-duration", help="Cap on --run-time (default 1h).", envvar="APIGWOPS_MAX_DURATION"
+        ),
+    ] = None,
+    master_bind: Annotated[
+        str | None,
+        typer.Option(
+            "--master-bind", help="Run as Locust master on HOST:PORT for remote workers (--worker)."
+        ),
+    ] = None,
+    expect_workers: Annotated[
+        int, typer.Option("--expect-workers", help="With --master-bind: workers to wait for.")
+    ] = 1,
+    worker: Annotated[
+        bool, typer.Option("--worker", help="Run as a worker for a remote --master-bind.")
+    ] = False,
+    master_host: Annotated[
+        str | None, typer.Option("--master-host", help="With --worker: the master's HOST[:PORT].")
+    ] = None,
+    no_cloudwatch: Annotated[
+        bool,
+        typer.Option("--no-cloudwatch", help="Do not read the stage's CloudWatch metrics after the run."),
+    ] = False,
+) -> int:
+    """Run a load test; exit 0 when every SLO holds, 1 when one fails, 2 on bad input, 130 on Ctrl-C."""
+    from apigwops.loadtest.request import RunFlags, build_request, run_as_worker
+
+    runtime = make_runtime(ctx)
+    flags = RunFlags(
+        scenario=scenario, url=url, api=api, stage=stage, users=users, spawn_rate=spawn_rate,
+        run_time=run_time, workers=workers if workers is not None else (os.cpu_count() or 1),
+        slos=slo or [], exclude_ramp=exclude_ramp, report_dir=report_dir, api_key=api_key,
+        api_key_env=api_key_env, token=token, token_env=token_env, headers=header or [], tier=tier,
+        routes=route or [], expect_rate=expect_rate, expect_burst=expect_burst, insecure=insecure,
+        allow_prod=allow_prod, prod_pattern=prod_pattern, max_users=max_users, max_duration=max_duration,
+        master_bind=master_bind, expect_workers=expect_workers, cloudwatch=not no_cloudwatch,
+        workers_given=workers is not None,
+    )  # fmt: skip
+    if worker:
+        return run_as_worker(flags, master_host)
+    from apigwops.loadtest.service import run_loadtest
+
+    report = run_loadtest(runtime, build_request(runtime, flags))
+    _render(runtime, report)
+    return _exit_code(report)
+
+
+@app.command("check")
+def check_command(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path, typer.Argument(help="The --report-dir of an earlier run (or its summary.json).")
+    ],
+    slo: SloOpt = None,
+    exclude_ramp: ExcludeRampOpt = False,
+    write: Annotated[
+        bool,
+        typer.Option("--write", help="Rewrite summary.json, junit.xml and summary.md with the new verdict."),
+    ] = False,
+) -> int:
+    """Judge a saved run again with other SLOs; same exit codes as run."""
+    from apigwops.loadtest.service import check_saved
+    from apigwops.loadtest.slo import parse_slos
+
+    runtime = make_runtime(ctx)
+    report = check_saved(directory, parse_slos(slo or []), exclude_ramp=exclude_ramp, rewrite=write)
+    _render(runtime, report)
+    return _exit_code(report)
+
+
+@app.command("scenarios")
+def scenarios_command() -> None:
+    """List the shipped scenarios."""
+    from apigwops.loadtest.scenarios import SCENARIOS
+
+    for item in SCENARIOS.values():
+        typer.echo(f"{item.name:<12} {item.summary}")
+
+
+def _exit_code(report: LoadtestReport) -> int:
+    from apigwops.errors import ExitCode
+
+    if report.interrupted:
+        return ExitCode.INTERRUPTED
+    return ExitCode.OK if report.passed else ExitCode.FOUND
+
+
+def _render(runtime: Runtime, report: LoadtestReport) -> None:
+    out = runtime.out
+    if runtime.output == "json" or out is None:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    if runtime.output == "markdown":
+        from apigwops.loadtest.reports.markdown import markdown_summary
+
+        out.print(markdown_summary(report), markup=False, highlight=False, end="")
+        return
+    _render_table(out, report)
+
+
+def _render_table(out: Any, report: LoadtestReport) -> None:
+    from rich.table import Table
+
+    whole = report.whole
+    table = Table(
+        title=f"loadtest {report.run.get('scenario', '')}: {'PASSED' if report.passed else 'FAILED'}"
+    )
+    for column in ("requests", "failures", "rps", "p50", "p90", "p95", "p99", "max"):
+        table.add_column(column, justify="right")
+    lat = [whole.latency_ms.get(k) for k in ("p50", "p90", "p95", "p99", "max")]
+    table.add_row(
+        str(whole.requests),
+        str(whole.failures),
+        f"{whole.rps:g}",
+        *("-" if v is None else f"{v:g} ms" for v in lat),
+    )
+    out.print(table)
+    if report.slos or report.checks:
+        gates = Table(title=f"gates (judged on the {report.judged_on} run)")
+        gates.add_column("gate")
+        gates.add_column("measured", justify="right")
+        gates.add_column("result")
+        for s in report.slos:
+            gates.add_row(
+                s.expr, "-" if s.actual is None else f"{s.actual:g} {s.unit}", "pass" if s.passed else "FAIL"
+            )
+        for c in report.checks:
+            gates.add_row(c.id, c.detail, "pass" if c.passed else "FAIL")
+        out.print(gates)
+    if report.cloudwatch:
+        out.print(f"CloudWatch: {json.dumps(report.cloudwatch)}", markup=False, highlight=False)
+    for note in report.notes:
+        out.print(f"note: {note}", markup=False, highlight=False)

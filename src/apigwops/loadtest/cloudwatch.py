@@ -1,0 +1,90 @@
+"""The stage's own CloudWatch metrics for the run window, shown beside Locust's numbers.
+
+Two views of one run disagree for good reasons (requests lost before the gateway, client-side queueing), and
+seeing both is how a user tells the API's latency from the network's. Metric names and dimensions per API type
+follow the API Gateway metrics docs (REST: ApiName+Stage, 4XXError/5XXError; HTTP and WebSocket: ApiId+Stage,
+4xx/5xx). Anything unavailable is skipped with the reason, never fatal: the load test itself already ran.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from apigwops.runtime import Runtime
+
+REST_METRICS = {"Count": "Count", "4XX": "4XXError", "5XX": "5XXError"}
+HTTP_METRICS = {"Count": "Count", "4XX": "4xx", "5XX": "5xx"}
+
+
+def _queries(dimensions: list[dict[str, str]], names: dict[str, str], period: int) -> list[dict[str, Any]]:
+    queries = []
+    for label, metric in {**names, "Latency": "Latency", "IntegrationLatency": "IntegrationLatency"}.items():
+        stat = "Average" if "Latency" in label else "Sum"
+        queries.append(
+            {
+                "Id": label.lower().replace("4", "c4").replace("5", "c5"),
+                "Label": label,
+                "MetricStat": {
+                    "Metric": {"Namespace": "AWS/ApiGateway", "MetricName": metric, "Dimensions": dimensions},
+                    "Period": period,
+                    "Stat": stat,
+                },
+            }
+        )
+    return queries
+
+
+def stage_metrics(
+    runtime: Runtime,
+    *,
+    api_type: str | None,
+    api_name: str | None,
+    api_id: str | None,
+    stage: str,
+    start: datetime,
+    end: datetime,
+) -> dict[str, Any]:
+    """{"window", "metrics": {Count, 4XX, 5XX, Latency, IntegrationLatency}} or {"skipped": reason}."""
+    from apigwops.aws.errors import skip_reason
+
+    if (api_type or "REST") == "REST":
+        if not api_name:
+            return {"skipped": "API name unknown"}
+        dimensions, names = (
+            [{"Name": "ApiName", "Value": api_name}, {"Name": "Stage", "Value": stage}],
+            REST_METRICS,
+        )
+    else:
+        if not api_id:
+            return {"skipped": "API id unknown"}
+        dimensions, names = (
+            [{"Name": "ApiId", "Value": api_id}, {"Name": "Stage", "Value": stage}],
+            HTTP_METRICS,
+        )
+    window_start = start.replace(second=0, microsecond=0)
+    window_end = end.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    try:
+        response = runtime.aws.client("cloudwatch").get_metric_data(
+            MetricDataQueries=_queries(dimensions, names, 60),
+            StartTime=window_start,
+            EndTime=window_end,
+        )
+    except Exception as exc:  # botocore errors: a skipped source, not a failed run
+        return {"skipped": skip_reason(exc, "cloudwatch", "GetMetricData")}
+    metrics: dict[str, float | None] = {}
+    for series in response.get("MetricDataResults", []):
+        values = [float(v) for v in series.get("Values", [])]
+        label = series.get("Label", series.get("Id"))
+        if not values:
+            metrics[label] = None
+        elif "Latency" in label:
+            metrics[label] = round(sum(values) / len(values), 2)
+        else:
+            metrics[label] = sum(values)
+    return {
+        "window": {"start": window_start.isoformat(), "end": window_end.isoformat()},
+        "metrics": metrics,
+        "note": "CloudWatch publishes API Gateway metrics per minute, up to a few minutes late",
+    }

@@ -1,0 +1,124 @@
+"""What one load test will do (`RunPlan`) and the guardrails that bound it before any traffic is sent.
+
+Every run has a duration; users and duration have caps (`--max-users`, `--max-duration`, or the
+APIGWOPS_MAX_USERS / APIGWOPS_MAX_DURATION variables); a stage whose name looks like production is refused
+without `--allow-prod`, except on loopback, where the local sandbox names its stage `prod`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from apigwops.errors import UsageError
+from apigwops.timewindow import parse_duration
+
+DEFAULT_PROD_PATTERN = r"(?i)^(prod|production|live|prd)"
+DEFAULT_MAX_USERS = 1000
+DEFAULT_MAX_DURATION_S = 3600.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_users: int = DEFAULT_MAX_USERS
+    max_duration_s: float = DEFAULT_MAX_DURATION_S
+    prod_pattern: str = DEFAULT_PROD_PATTERN
+
+
+@dataclass
+class RunPlan:
+    """Everything the runner needs; `headers` hold secrets and are only ever passed through the environment."""
+
+    locustfile: Path
+    url: str
+    users: int
+    spawn_rate: float
+    duration_s: float
+    workers: int = 1
+    scenario: str | None = None
+    plugin_in_locustfile: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    tls_verify: bool = True
+    stop_timeout_s: float = 5.0
+    master_bind: str | None = None  # "host:port": Locust's own master/worker mode across machines
+    expect_workers: int = 0
+    stage: str | None = None
+    user_classes: tuple[str, ...] = ()
+
+    def describe(self) -> dict[str, Any]:
+        """The run's settings for reports: no header values, only which headers were sent."""
+        return {
+            "scenario": self.scenario or self.locustfile.name,
+            "url": self.url,
+            "users": self.users,
+            "spawn_rate": self.spawn_rate,
+            "duration_s": self.duration_s,
+            "workers": self.workers,
+            "tls_verify": self.tls_verify,
+            "headers": sorted(self.headers),
+            "stage": self.stage,
+            "master_bind": self.master_bind,
+        }
+
+
+def parse_run_time(text: str) -> float:
+    """`30s`, `5m`, `1h30m`, or plain seconds; a run without a positive duration is refused."""
+    text = text.strip()
+    seconds = float(text) if re.fullmatch(r"\d+(\.\d+)?", text) else parse_duration(text).total_seconds()
+    if seconds <= 0:
+        raise UsageError(f"--run-time must be positive, got {text!r}")
+    return seconds
+
+
+def is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def stage_from_url(url: str) -> str | None:
+    """The stage in an execute-api invoke URL (https://id.execute-api.region.amazonaws.com/STAGE/...)."""
+    parts = urlsplit(url)
+    if ".execute-api." not in (parts.hostname or ""):
+        return None
+    segments = [s for s in parts.path.split("/") if s]
+    return segments[0] if segments else None
+
+
+def check_guardrails(plan: RunPlan, limits: Limits, *, allow_prod: bool) -> None:
+    """Raise UsageError (exit 2) before any traffic when the plan breaks a limit."""
+    if plan.users < 1:
+        raise UsageError(f"--users must be at least 1, got {plan.users}")
+    if plan.spawn_rate <= 0:
+        raise UsageError(f"--spawn-rate must be positive, got {plan.spawn_rate}")
+    if plan.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {plan.workers}")
+    if plan.users > limits.max_users:
+        raise UsageError(
+            f"--users {plan.users} is above the cap of {limits.max_users}",
+            hint="raise it with --max-users or APIGWOPS_MAX_USERS if you mean it",
+        )
+    if plan.duration_s > limits.max_duration_s:
+        raise UsageError(
+            f"--run-time {plan.duration_s:g}s is above the cap of {limits.max_duration_s:g}s",
+            hint="raise it with --max-duration or APIGWOPS_MAX_DURATION if you mean it",
+        )
+    try:
+        pattern = re.compile(limits.prod_pattern)
+    except re.error as exc:
+        raise UsageError(f"bad --prod-pattern {limits.prod_pattern!r}: {exc}") from None
+    stage = plan.stage or stage_from_url(plan.url)
+    if stage and pattern.search(stage) and not allow_prod and not is_loopback(plan.url):
+        raise UsageError(
+            f"stage {stage!r} looks like production (pattern {limits.prod_pattern!r}); refusing to load-test it",
+            hint="pass --allow-prod if this is intended",
+        )

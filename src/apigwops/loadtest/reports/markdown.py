@@ -1,0 +1,54 @@
+"""A markdown summary for a CI step summary ($GITHUB_STEP_SUMMARY) and for `--output markdown`."""
+
+from __future__ import annotations
+
+from apigwops.loadtest.result import LoadtestReport
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:g} ms"
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_summary(report: LoadtestReport) -> str:
+    whole, run = report.whole, report.run
+    verdict = "✅ passed" if report.passed else "❌ failed"
+    lines = [
+        f"## Load test {_cell(run.get('scenario', ''))}: {verdict}",
+        "",
+        f"Target `{_cell(run.get('url', ''))}`, {run.get('users', '?')} users, {run.get('duration_s', '?')} s,"
+        f" {run.get('workers', 1)} process(es).",
+        "",
+    ]
+    if not report.cpu.reliable:
+        lines += [f"> **Latency unreliable**: {report.cpu.to_dict()['advice']}.", ""]
+    if report.interrupted:
+        lines += ["> The run was interrupted; numbers cover the part that ran.", ""]
+    lines += [
+        "| requests | failures | rps | p50 | p90 | p95 | p99 | max |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {whole.requests} | {whole.failures} | {whole.rps:g} | "
+        + " | ".join(_ms(whole.latency_ms.get(k)) for k in ("p50", "p90", "p95", "p99", "max"))
+        + " |",
+        "",
+    ]
+    if report.slos or report.checks:
+        lines += [f"| gate | measured ({report.judged_on}) | result |", "|---|---:|---|"]
+        for slo in report.slos:
+            measured = "–" if slo.actual is None else f"{slo.actual:g} {slo.unit}"
+            lines.append(f"| `{_cell(slo.expr)}` | {measured} | {'pass' if slo.passed else '**FAIL**'} |")
+        for check in report.checks:
+            lines.append(f"| {check.id} | {_cell(check.detail)} | {'pass' if check.passed else '**FAIL**'} |")
+        lines.append("")
+    if whole.status_counts:
+        counts = ", ".join(f"{k}: {v}" for k, v in sorted(whole.status_counts.items()))
+        lines += [f"Status codes: {counts} (0 = no response).", ""]
+    if report.cloudwatch and "metrics" in report.cloudwatch:
+        metrics = ", ".join(f"{k} {v}" for k, v in report.cloudwatch["metrics"].items())
+        lines += [f"CloudWatch for the run window: {_cell(metrics)}.", ""]
+    for note in report.notes:
+        lines.append(f"- {_cell(note)}")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,191 @@
+"""The load-test core the CLI calls: run Locust, judge the result, write the reports. No Typer, no rich.
+
+`run_loadtest(runtime, request)` for a new run and `check_saved(directory, slos, exclude_ramp=...)` to judge a
+saved one again both return a `LoadtestReport`; the caller maps `report.passed` to the exit code.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from apigwops.loadtest.checks import CheckResult, judge_throttle, judge_waf
+from apigwops.loadtest.config import RunPlan
+from apigwops.loadtest.cpu import CpuReport
+from apigwops.loadtest.result import LoadtestReport
+from apigwops.loadtest.scenarios import Scenario
+from apigwops.loadtest.slo import Slo, judge
+from apigwops.loadtest.stats import LocustRun, parse_result
+from apigwops.loadtest.target import Target
+
+if TYPE_CHECKING:
+    from apigwops.runtime import Runtime
+
+MAX_ERRORS_REPORTED = 20
+
+
+@dataclass
+class LoadtestRequest:
+    plan: RunPlan
+    slos: list[Slo] = field(default_factory=list)
+    exclude_ramp: bool = False
+    report_dir: Path | None = None
+    scenario: Scenario | None = None
+    throttle: tuple[float, float] | None = None  # (rate, burst) the key's usage plan documents
+    target: Target | None = None
+    cloudwatch: bool = True
+    chart: bool = True
+
+
+def progress_line(point: dict[str, Any], started: float | None) -> str:
+    elapsed = float(point.get("t", 0)) - (started or float(point.get("t", 0)))
+    p95 = point.get("p95_ms")
+    return (
+        f"t+{elapsed:4.0f}s  users {point.get('users', 0):>4}  rps {point.get('rps', 0):>8.1f}  "
+        f"requests {point.get('requests', 0):>7}  failures {point.get('failures', 0):>5}  "
+        f"p95 {'-' if p95 is None else f'{p95:g} ms'}"
+    )
+
+
+def scenario_checks(
+    scenario: Scenario | None, run: LocustRun, throttle: tuple[float, float] | None
+) -> list[CheckResult]:
+    if scenario is None or scenario.check is None:
+        return []
+    if scenario.check == "throttle":
+        if throttle is None:
+            return [CheckResult("throttle", False, "no usage-plan rate and burst to compare against")]
+        return [judge_throttle(run.extras.get("throttle"), *throttle)]
+    if scenario.check == "waf":
+        return [judge_waf(run.extras.get("waf"))]
+    return []
+
+
+def build_report(
+    request: LoadtestRequest,
+    run: LocustRun,
+    cpu: CpuReport,
+    *,
+    interrupted: bool = False,
+    timed_out: bool = False,
+) -> LoadtestReport:
+    """Judge one parsed run: pure, so it is tested without Locust."""
+    notes = []
+    judged_on = "whole"
+    if request.exclude_ramp:
+        if run.steady is not None:
+            judged_on = "steady"
+        else:
+            notes.append(
+                "--exclude-ramp: all users never ran at once, so there is no steady state; judged the whole run"
+            )
+    judged = run.steady if judged_on == "steady" and run.steady is not None else run.whole
+    if not cpu.reliable:
+        notes.append(f"latency unreliable: {cpu.to_dict()['advice']}")
+    if timed_out:
+        notes.append("stopped by the hard deadline (run time plus grace); numbers cover the part that ran")
+    if run.whole.requests == 0:
+        notes.append("no requests completed: check the URL, the route and that the target is up")
+    run_info = {
+        **request.plan.describe(),
+        "started": _iso(run.started),
+        "ended": _iso(run.ended),
+        "ramp_ended": _iso(run.ramp_end) if run.ramp_end else None,
+    }
+    return LoadtestReport(
+        run=run_info,
+        whole=run.whole,
+        steady=run.steady,
+        judged_on=judged_on,
+        slos=judge(request.slos, judged.measured()),
+        checks=scenario_checks(request.scenario, run, request.throttle),
+        cpu=cpu,
+        endpoints=[
+            {
+                "method": e.method,
+                "name": e.name,
+                "requests": e.requests,
+                "failures": e.failures,
+                "latency_ms": e.latency_ms,
+            }
+            for e in run.by_name
+        ],
+        errors=sorted(run.errors, key=lambda e: -int(e.get("occurrences", 0)))[:MAX_ERRORS_REPORTED],
+        series=run.series,
+        notes=notes,
+        interrupted=interrupted,
+    )
+
+
+def _iso(epoch: float | None) -> str | None:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds") if epoch else None
+
+
+def run_loadtest(runtime: Runtime, request: LoadtestRequest) -> LoadtestReport:
+    """Run Locust against the target and judge it; reports go to request.report_dir when given.
+
+    An interrupted run (Ctrl-C) still returns its report, marked `interrupted`; KeyboardInterrupt is raised
+    only when Locust was stopped before it had any result to give.
+    """
+    from apigwops.loadtest.reports import write_reports
+    from apigwops.loadtest.runner import run_locust
+
+    plan = request.plan
+    runtime.progress.step(
+        f"locust: {plan.users} users at {plan.spawn_rate:g}/s for {plan.duration_s:g}s, {plan.workers} process(es)"
+        f" -> {plan.url}"
+    )
+    started: list[float] = []
+
+    def on_progress(point: dict[str, Any]) -> None:
+        if not started:
+            started.append(float(point.get("t", 0)) - 1.0)
+        runtime.progress.step(progress_line(point, started[0]))
+
+    with tempfile.TemporaryDirectory(prefix="apigwops-loadtest-") as scratch:
+        workdir = request.report_dir or Path(scratch)
+        outcome = run_locust(plan, workdir, on_progress)
+        if outcome.raw is None:
+            raise KeyboardInterrupt
+        run = parse_result(outcome.raw)
+        report = build_report(
+            request, run, outcome.cpu, interrupted=outcome.interrupted, timed_out=outcome.timed_out
+        )
+        if not outcome.cpu.reliable:
+            runtime.progress.warn(f"latency unreliable: {outcome.cpu.to_dict()['advice']}")
+        if request.cloudwatch and request.target and request.target.stage:
+            report.cloudwatch = _cloudwatch(runtime, request.target, run)
+        if request.report_dir:
+            write_reports(report, request.report_dir, chart=request.chart)
+    return report
+
+
+def _cloudwatch(runtime: Runtime, target: Target, run: LocustRun) -> dict[str, Any]:
+    from apigwops.loadtest.cloudwatch import stage_metrics
+
+    runtime.progress.step("reading the stage's CloudWatch metrics for the run window")
+    return stage_metrics(
+        runtime,
+        api_type=target.api_type,
+        api_name=target.api_name,
+        api_id=target.api_id,
+        stage=target.stage or "",
+        start=datetime.fromtimestamp(run.started, UTC),
+        end=datetime.fromtimestamp(run.ended, UTC),
+    )
+
+
+def check_saved(
+    directory: Path, slos: list[Slo], *, exclude_ramp: bool = False, rewrite: bool = True
+) -> LoadtestReport:
+    """Judge a saved run (its summary.json) with these gates; rewrites the judged reports unless told not to."""
+    from apigwops.loadtest.reports import read_summary, write_reports
+
+    report = read_summary(directory)
+    report.rejudge(slos, exclude_ramp=exclude_ramp)
+    if rewrite and directory.is_dir():
+        write_reports(report, directory, chart=False)
+    return report

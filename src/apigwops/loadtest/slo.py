@@ -1,0 +1,104 @@
+"""SLO expressions (`p95<300ms`, `error_rate < 1%`, `rps > 50`, `status_429 < 5%`): parsing and judging.
+
+A small closed grammar, parsed with one regular expression and never evaluated as code. Each metric has one
+unit, so that `p95 < 300` (no unit) or `error_rate < 1ms` is refused rather than guessed: a gate a pipeline
+trusts must mean what its author thought it meant.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from apigwops.errors import UsageError
+
+LATENCY_METRICS = ("p50", "p90", "p95", "p99")
+RATE_METRICS = ("error_rate", "status_429")
+METRICS = (*LATENCY_METRICS, *RATE_METRICS, "rps")
+
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+_EXPR = re.compile(
+    r"^\s*(?P<metric>[a-z0-9_]+)\s*(?P<op><=|>=|<|>)\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|%|/s)?\s*$",
+    re.IGNORECASE,
+)
+GRAMMAR = "'p50|p90|p95|p99 < N ms', 'error_rate < N%', 'status_429 < N%' or 'rps > N'"
+
+
+@dataclass(frozen=True)
+class Slo:
+    """One parsed gate. `threshold` is in the metric's base unit: ms, percent, or requests per second."""
+
+    expr: str
+    metric: str
+    op: str
+    threshold: float
+
+    def holds(self, actual: float | None) -> bool:
+        """A metric that could not be measured (no requests) fails its gate: silence is not success."""
+        if actual is None or math.isnan(actual):
+            return False
+        return _OPERATORS[self.op](actual, self.threshold)
+
+
+@dataclass(frozen=True)
+class SloResult:
+    expr: str
+    metric: str
+    actual: float | None
+    unit: str
+    passed: bool
+
+
+def unit_of(metric: str) -> str:
+    if metric in LATENCY_METRICS:
+        return "ms"
+    if metric in RATE_METRICS:
+        return "%"
+    return "/s"
+
+
+def parse_slo(text: str) -> Slo:
+    """Parse one expression; a malformed one raises UsageError (exit 2) naming it and the grammar."""
+    match = _EXPR.match(text)
+    if not match:
+        raise UsageError(f"malformed --slo {text!r}: expected {GRAMMAR}")
+    metric, op, unit = match["metric"].lower(), match["op"], (match["unit"] or "").lower()
+    value = float(match["value"])
+    if metric not in METRICS:
+        raise UsageError(
+            f"malformed --slo {text!r}: unknown metric {metric!r}; choose one of {', '.join(METRICS)}"
+        )
+    if metric in LATENCY_METRICS:
+        if unit not in ("ms", "s"):
+            raise UsageError(f"malformed --slo {text!r}: a latency needs a unit, e.g. '{metric}<300ms'")
+        value = value * 1000 if unit == "s" else value
+    elif metric in RATE_METRICS:
+        if unit != "%":
+            raise UsageError(f"malformed --slo {text!r}: {metric} is a percentage, e.g. '{metric}<1%'")
+        if value > 100:
+            raise UsageError(f"malformed --slo {text!r}: a percentage cannot exceed 100")
+    elif unit not in ("", "/s"):
+        raise UsageError(f"malformed --slo {text!r}: rps is requests per second, e.g. 'rps>50'")
+    return Slo(expr=" ".join(text.split()), metric=metric, op=op, threshold=value)
+
+
+def parse_slos(texts: Iterable[str]) -> list[Slo]:
+    """All expressions; a comma-separated list in one flag is accepted too (handy in CI variables)."""
+    return [parse_slo(part) for text in texts for part in text.split(",") if part.strip()]
+
+
+def judge(slos: Iterable[Slo], measured: dict[str, float | None]) -> list[SloResult]:
+    """Each gate against the measured values (keys as in METRICS, latencies in ms, rates in percent)."""
+    results = []
+    for slo in slos:
+        actual = measured.get(slo.metric)
+        results.append(SloResult(slo.expr, slo.metric, actual, unit_of(slo.metric), slo.holds(actual)))
+    return results

@@ -1,0 +1,145 @@
+"""Where the traffic goes and with which credentials: `--url`, or `--api/--stage` resolved through AWS.
+
+Secrets (API keys, tokens, Authorization values) are kept in `Target.headers`, passed to Locust only through
+its environment, and shown everywhere else as their last four characters.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from apigwops.errors import UsageError
+
+if TYPE_CHECKING:
+    from apigwops.runtime import Runtime
+
+SECRET_HEADERS = {"authorization", "x-api-key", "cookie", "proxy-authorization", "x-amz-security-token"}
+TIERS = ("free", "basic", "premium", "internal")
+
+
+@dataclass
+class Target:
+    url: str
+    api_name: str | None = None
+    api_id: str | None = None
+    api_type: str | None = None  # REST, HTTP, WEBSOCKET
+    stage: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    api_key: str | None = None
+
+
+def mask(secret: str) -> str:
+    """At most the last four characters of a secret."""
+    return f"…{secret[-4:]}" if len(secret) > 8 else "…"
+
+
+def masked_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {k: (mask(v) if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+def check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https", "ws", "wss") or not parts.hostname:
+        raise UsageError(f"--url must be an absolute http(s):// or ws(s):// URL, got {url!r}")
+    return url.rstrip("/")
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
+        raise UsageError(f"malformed --header {text!r}: expected 'Name: value'")
+    return name.strip(), value.strip()
+
+
+def _from_env(name: str, flag: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise UsageError(f"{flag} {name}: that environment variable is not set or empty")
+    return value
+
+
+def auth_headers(
+    *,
+    api_key: str | None,
+    api_key_env: str | None,
+    token: str | None,
+    token_env: str | None,
+    headers: list[str],
+) -> tuple[dict[str, str], str | None]:
+    """Headers for every request, and the API key on its own (tier-limits needs to find its usage plan)."""
+    if api_key and api_key_env:
+        raise UsageError("give --api-key or --api-key-env, not both")
+    if token and token_env:
+        raise UsageError("give --token or --token-env, not both")
+    result = dict(parse_header(h) for h in headers)
+    key = api_key or (_from_env(api_key_env, "--api-key-env") if api_key_env else None)
+    bearer = token or (_from_env(token_env, "--token-env") if token_env else None)
+    if key:
+        result["x-api-key"] = key
+    if bearer:
+        result["Authorization"] = bearer if bearer.lower().startswith("bearer ") else f"Bearer {bearer}"
+    return result, key
+
+
+def resolve_target(runtime: Runtime, *, url: str | None, api: str | None, stage: str | None) -> Target:
+    """`--url` as given, or the invoke URL of `--api/--stage` (REST, HTTP, WebSocket, custom domain, sandbox)."""
+    if url and (api or stage):
+        raise UsageError("give --url, or --api with --stage, not both")
+    if url:
+        return Target(url=check_url(url))
+    if not (api and stage):
+        raise UsageError("say where to send traffic: --url URL, or --api NAME --stage STAGE")
+    try:
+        from apigwops.aws.resolve import resolve_api
+    except ImportError:  # pragma: no cover - depends on another part of the build
+        raise UsageError("--api/--stage is not available in this build; use --url") from None
+    resolved: Any = resolve_api(runtime.aws, api, stage)
+    info = getattr(resolved, "info", resolved)
+    endpoint = getattr(info, "endpoint", None)
+    if not endpoint:
+        raise UsageError(f"no invoke URL found for API {api!r} stage {stage!r}")
+    return Target(
+        url=check_url(str(endpoint)),
+        api_name=getattr(info, "name", None) or api,
+        api_id=getattr(info, "id", None),
+        api_type=str(getattr(info, "type", "") or "").upper() or None,
+        stage=stage,
+    )
+
+
+def sandbox_key(tier: str) -> str:
+    """The API key the local sandbox made for a usage-plan tier."""
+    if tier not in TIERS:
+        raise UsageError(f"unknown --tier {tier!r}: choose one of {', '.join(TIERS)}")
+    try:
+        from apigwops.sandbox.state import load_state
+    except ImportError:  # pragma: no cover - depends on another part of the build
+        raise UsageError("--tier needs the local sandbox, which is not available in this build") from None
+    state: Any = load_state()
+    if state is None:
+        raise UsageError("--tier needs a running sandbox: start one with 'apigwops sandbox up'")
+    keys = getattr(state, "keys", None) or {}
+    if tier not in keys:
+        raise UsageError(f"the sandbox has no API key for tier {tier!r}")
+    return str(keys[tier])
+
+
+def usage_plan_throttle(runtime: Runtime, api_key: str) -> tuple[float, float] | None:
+    """(rate, burst) of the usage plan that holds this API key, read from API Gateway (or the sandbox's moto)."""
+    client = runtime.aws.client("apigateway")
+    key_id = None
+    for page in client.get_paginator("get_api_keys").paginate(includeValues=True):
+        for item in page.get("items", []):
+            if item.get("value") == api_key:
+                key_id = item["id"]
+    if key_id is None:
+        return None
+    for page in client.get_paginator("get_usage_plans").paginate(keyId=key_id):
+        for plan in page.get("items", []):
+            throttle = plan.get("throttle") or {}
+            if "rateLimit" in throttle:
+                return float(throttle["rateLimit"]), float(throttle.get("burstLimit", 0))
+    return None

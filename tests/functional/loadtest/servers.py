@@ -1,0 +1,111 @@
+"""Local HTTP targets for real Locust runs: each counts what it served, so tests compare against the server.
+
+- `CountingServer`: answers 200 (or a chosen status per path) and counts every request it saw.
+- token bucket mode (`rate`, `burst`): answers 429 like API Gateway when one API key exceeds its bucket.
+- WAF mode (`blocked`): answers 403 with AWS WAF's body when a request contains one of the blocked strings.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class TokenBucket:
+    """Rate r tokens/s, capacity b, starting full: accepts about r*t + b requests in t seconds."""
+
+    rate: float
+    burst: float
+    tokens: float = -1.0
+    last: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            if self.tokens < 0:
+                self.tokens, self.last = self.burst, now
+            self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+            self.last = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return True
+            return False
+
+
+@dataclass
+class ServerState:
+    statuses: dict[str, int] = field(default_factory=dict)  # path -> status to answer
+    delay_s: float = 0.0
+    bucket: TokenBucket | None = None
+    blocked: tuple[str, ...] = ()
+    counts: Counter[str] = field(default_factory=Counter)  # "METHOD path" -> requests seen
+    headers_seen: list[dict[str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def total(self) -> int:
+        with self.lock:
+            return sum(self.counts.values())
+
+
+def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        # One write per response and no Nagle delay, or every response waits ~40 ms for a delayed ACK.
+        wbufsize = 1 << 16
+        disable_nagle_algorithm = True
+
+        def log_message(self, format: str, *args: object) -> None:  # quiet
+            return None
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body_in = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+            path = urllib.parse.urlsplit(self.path).path
+            with state.lock:
+                state.counts[f"{self.command} {path}"] += 1
+                if len(state.headers_seen) < 5:
+                    state.headers_seen.append(dict(self.headers.items()))
+            if state.delay_s:
+                time.sleep(state.delay_s)
+            status, body, extra = state.statuses.get(path, 200), b'{"ok":true}', {}
+            raw = urllib.parse.unquote_plus(self.path) + body_in
+            if state.blocked and any(b.lower() in raw.lower() for b in state.blocked):
+                status, body = 403, b'{"message":"Forbidden"}'
+            elif state.bucket is not None and not state.bucket.take():
+                status, body = 429, b'{"message":"Too Many Requests"}'
+                extra = {"x-amzn-ErrorType": "TooManyRequestsException"}
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            for key, value in extra.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+    return Handler
+
+
+@contextmanager
+def serve(state: ServerState | None = None) -> Iterator[tuple[str, ServerState]]:
+    """Serve on 127.0.0.1 on a free port; yields (base URL, state)."""
+    state = state or ServerState()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", state
+    finally:
+        server.shutdown()
+        server.server_close()
