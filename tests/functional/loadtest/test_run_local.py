@@ -16,7 +16,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import run_cli
 from tests.functional.loadtest.servers import ServerState, serve
 
@@ -44,7 +43,8 @@ def test_reported_count_equals_server_count_and_slo_passes(tmp_path: Path) -> No
     assert [s["passed"] for s in summary["slos"]] == [True, True]
     assert summary["slos"][1]["actual"] == 0.0
     # progress streamed on stderr while the run went on
-    assert "rps" in result.stderr and "users" in result.stderr
+    assert "rps" in result.stderr
+    assert "users" in result.stderr
     for name in ("summary.json", "junit.xml", "summary.md", "locust.html", "timeseries.png"):
         assert (tmp_path / name).is_file(), name
     assert json.loads((tmp_path / "summary.json").read_text())["requests"] == summary["requests"]
@@ -72,12 +72,14 @@ def test_failing_slo_exits_1_and_check_rejudges(tmp_path: Path) -> None:
     summary = json.loads(result.stdout)
     assert summary["passed"] is False
     p95, errors = summary["slos"]
-    assert p95["passed"] is False and p95["actual"] >= 30
+    assert p95["passed"] is False
+    assert p95["actual"] >= 30
     assert errors["passed"] is False
     assert summary["status_counts"]["500"] == served["GET /broken"]
     assert errors["actual"] == pytest.approx(100 * served["GET /broken"] / summary["requests"], abs=1e-3)
     junit = ET.parse(tmp_path / "junit.xml").getroot()
-    assert junit.get("tests") == "2" and junit.get("failures") == "2"
+    assert junit.get("tests") == "2"
+    assert junit.get("failures") == "2"
     assert "measured" in junit.find("testcase/failure").get("message")
 
     relaxed = run_cli("loadtest", "check", str(tmp_path), "--slo", "p95<5000ms")
@@ -86,7 +88,8 @@ def test_failing_slo_exits_1_and_check_rejudges(tmp_path: Path) -> None:
     strict = run_cli("loadtest", "check", str(tmp_path), "--slo", "error_rate<1%")
     assert strict.exit_code == 1
     bad = run_cli("loadtest", "check", str(tmp_path), "--slo", "p95<fast")
-    assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert bad.exit_code == 2
+    assert len(bad.stderr.strip().splitlines()) == 1
 
 
 def test_secrets_reach_the_server_but_no_report(tmp_path: Path) -> None:
@@ -107,7 +110,8 @@ def test_secrets_reach_the_server_but_no_report(tmp_path: Path) -> None:
     for path in tmp_path.iterdir():
         if path.suffix in (".json", ".xml", ".md", ".html", ".log"):
             everything += path.read_text(errors="replace")
-    assert secret not in everything and token not in everything
+    assert secret not in everything
+    assert token not in everything
     assert json.loads(result.stdout)["run"]["headers"] == ["Authorization", "X-Team", "x-api-key"]
 
 
