@@ -1,14 +1,208 @@
-"""`apigwops sandbox` (being built; see the open issues)."""
+"""`apigwops sandbox up|status|down|fault`: a local AWS account (moto) with stages that answer like API Gateway.
+
+Thin shell: parsing and printing here; the background process, state file and control endpoint live in
+`apigwops.sandbox`. Keys and tokens are shown abbreviated unless --show-secrets (sandbox-only secrets, but
+the habit matters).
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
 
-app = typer.Typer(help="sandbox (not available in this build yet).", no_args_is_help=True)
+from apigwops.cli.context import make_runtime
+
+if TYPE_CHECKING:
+    from apigwops.runtime import Runtime
+    from apigwops.sandbox.state import SandboxState
+
+app = typer.Typer(
+    help="A local sandbox: moto's server provisioned like a real account, and stages that answer like "
+    "API Gateway (with fault injection).",
+    no_args_is_help=True,
+)
+
+FaultOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--fault",
+        "-f",
+        help="Inject a fault: NAME[=RATE] (rate 0-1, default 1); repeat or comma-separate. "
+        "'apigwops sandbox faults' lists them.",
+    ),
+]
+ShowSecretsOpt = Annotated[
+    bool,
+    typer.Option("--show-secrets", help="Show API keys and tokens in full (default: last 4 characters)."),
+]
+
+
+def abbreviate(secret: str) -> str:
+    """At most the last 4 characters of a secret."""
+    return "****" + secret[-4:] if len(secret) > 4 else "****"
+
+
+def status_document(state: SandboxState, *, show_secrets: bool) -> dict[str, Any]:
+    """The JSON shape of `sandbox status` (also what `up` prints)."""
+    shown = (lambda s: s) if show_secrets else abbreviate
+    return {
+        "running": True,
+        "pid": state.pid,
+        "started_at": state.started_at,
+        "region": state.region,
+        "moto_endpoint": state.moto_endpoint,
+        "stages": [
+            {
+                "api_type": s.api_type,
+                "api_name": s.api_name,
+                "api_id": s.api_id,
+                "stage": s.stage,
+                "url": s.url,
+            }
+            for s in (state.rest, state.http)
+        ],
+        "api_keys": {tier: shown(key) for tier, key in state.keys.items()},
+        "tokens": {name: shown(tok) for name, tok in state.tokens.items()},
+        "faults": state.faults,
+        "time_scale": state.time_scale,
+        "env": state.env(),
+        "control_url": state.control_url,
+        "log_file": state.log_file,
+    }
+
+
+def _print_status(rt: Runtime, doc: dict[str, Any]) -> None:
+    import json
+
+    if rt.output == "json":
+        print(json.dumps(doc, indent=2))
+        return
+    from rich.table import Table
+
+    assert rt.out is not None
+    stages = Table(title="Sandbox stages", title_justify="left")
+    for col in ("type", "api", "id", "stage", "url"):
+        stages.add_column(col)
+    for s in doc["stages"]:
+        stages.add_row(s["api_type"], s["api_name"], s["api_id"], s["stage"], s["url"])
+    rt.out.print(stages)
+    secrets = Table(title="API keys (x-api-key, REST) and tokens (Authorization)", title_justify="left")
+    secrets.add_column("name")
+    secrets.add_column("value", overflow="fold")
+    for tier, key in doc["api_keys"].items():
+        secrets.add_row(f"key: {tier}", key)
+    for name, tok in doc["tokens"].items():
+        secrets.add_row(f"token: {name}", tok)
+    rt.out.print(secrets)
+    faults = ", ".join(f"{k}={v:g}" for k, v in doc["faults"].items()) or "none"
+    rt.out.print(f"faults: {faults}   time scale: {doc['time_scale']:g}   pid: {doc['pid']}", markup=False)
+    rt.out.print("environment for the CLI or the AWS CLI:", markup=False)
+    for key, value in doc["env"].items():
+        rt.out.print(f"  export {key}={value}", markup=False, highlight=False)
+
+
+@app.command("up")
+def up(
+    ctx: typer.Context,
+    fault: FaultOpt = None,
+    time_scale: Annotated[
+        float,
+        typer.Option(
+            "--time-scale",
+            help="Wall time per simulated second (0.01: a 29 s timeout takes 0.29 s; logs still read 29 s).",
+            envvar="APIGWOPS_SANDBOX_TIME_SCALE",
+        ),
+    ] = 0.01,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed, for repeatable traffic.")] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds to wait for the sandbox to start.")
+    ] = 90.0,
+    show_secrets: ShowSecretsOpt = False,
+) -> None:
+    """Start the sandbox in the background and print its stages, keys, tokens and environment."""
+    from apigwops.errors import UsageError
+    from apigwops.sandbox.daemon import spawn
+    from apigwops.sandbox.faults import parse_fault_specs
+
+    rt = make_runtime(ctx, formats=("table", "json"))
+    faults = parse_fault_specs(fault or [])
+    if not 0 < time_scale <= 1:
+        raise UsageError(f"--time-scale must be above 0 and at most 1, not {time_scale:g}")
+    rt.progress.step("starting the sandbox (moto, provisioning, stages)...")
+    state = spawn(faults, time_scale=time_scale, seed=seed, timeout_s=timeout)
+    rt.progress.step(f"sandbox running (pid {state.pid}); stop it with 'apigwops sandbox down'")
+    _print_status(rt, status_document(state, show_secrets=show_secrets))
 
 
 @app.command("status")
-def _placeholder() -> None:
-    """Not available yet."""
-    typer.echo("apigwops: error: 'sandbox' is not available in this build yet", err=True)
-    raise typer.Exit(2)
+def status(ctx: typer.Context, show_secrets: ShowSecretsOpt = False) -> None:
+    """Show the running sandbox: stage URLs, one API key per tier, tokens, and the environment to use."""
+    from apigwops.errors import UsageError
+    from apigwops.sandbox.daemon import running_state
+
+    rt = make_runtime(ctx, formats=("table", "json"))
+    state = running_state()
+    if state is None:
+        raise UsageError("no sandbox is running", hint="start one with 'apigwops sandbox up'")
+    _print_status(rt, status_document(state, show_secrets=show_secrets))
+
+
+@app.command("down")
+def down(ctx: typer.Context) -> None:
+    """Stop the sandbox; no process is left behind."""
+    from apigwops.sandbox.daemon import stop_running
+
+    rt = make_runtime(ctx, formats=("table", "json"))
+    state = stop_running()
+    if state is None:
+        rt.progress.step("no sandbox was running")
+        return
+    rt.progress.step(f"sandbox stopped (pid {state.pid})")
+
+
+@app.command("fault")
+def fault(
+    ctx: typer.Context,
+    specs: Annotated[list[str] | None, typer.Argument(help="NAME=RATE ... (rate 0 removes a fault).")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove every fault first.")] = False,
+) -> None:
+    """Change the faults of the running sandbox (without arguments: show them)."""
+    import json
+    import urllib.request
+
+    from apigwops.errors import UsageError
+    from apigwops.sandbox.daemon import running_state
+    from apigwops.sandbox.faults import parse_fault_specs
+    from apigwops.sandbox.state import save_state
+
+    make_runtime(ctx, formats=("json",))
+    changes = parse_fault_specs(specs or [])
+    state = running_state()
+    if state is None:
+        raise UsageError("no sandbox is running", hint="start one with 'apigwops sandbox up'")
+    faults = {} if clear else dict(state.faults)
+    faults.update(changes)
+    faults = {k: v for k, v in faults.items() if v > 0}
+    if specs or clear:
+        request = urllib.request.Request(
+            state.control_url + "/faults",
+            data=json.dumps(faults).encode(),
+            method="PUT",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            faults = json.loads(resp.read())
+        state.faults = faults
+        save_state(state)
+    print(json.dumps(faults, indent=2))
+
+
+@app.command("faults")
+def list_faults() -> None:
+    """List the fault names and what each one does."""
+    from apigwops.sandbox.faults import FAULTS
+
+    width = max(len(name) for name in FAULTS)
+    for name, what in FAULTS.items():
+        typer.echo(f"{name.ljust(width)}  {what}")

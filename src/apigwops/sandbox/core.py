@@ -1,0 +1,196 @@
+"""`Sandbox`: moto's server, the provisioned account, two local stages and the shipper, as one object.
+
+Used in-process by tests, `apigwops demo` and other parts' tests, and by the background process that
+`apigwops sandbox up` starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from apigwops.sandbox import constants as c
+from apigwops.sandbox.backend import LambdaBackend
+from apigwops.sandbox.faults import FaultSet
+from apigwops.sandbox.limits import UsagePlanLimiter
+from apigwops.sandbox.loopback import FAKE_CREDENTIALS, loopback_client, require_loopback
+from apigwops.sandbox.pipeline import ApiInfo, Pipeline
+from apigwops.sandbox.provision import Provisioned, provision
+from apigwops.sandbox.records import Destinations, Recorder
+from apigwops.sandbox.server import ControlServer, StageServer
+from apigwops.sandbox.shipper import Shipper
+from apigwops.sandbox.tokens import TokenAuthority
+from apigwops.sandbox.waf import WebAcl
+
+
+@dataclass(frozen=True)
+class StageEndpoint:
+    """One API's local stage."""
+
+    api_id: str
+    api_name: str
+    stage: str
+    url: str  # base URL including the stage, e.g. http://127.0.0.1:PORT/prod
+    api_type: c.ApiType
+
+
+class Sandbox:
+    """A running sandbox. Make one with `Sandbox.start()`; always `stop()` it (or use `with`)."""
+
+    region = c.REGION
+
+    def __init__(self) -> None:  # use start()
+        self.moto_endpoint = ""
+        self.rest: StageEndpoint
+        self.http: StageEndpoint
+        self.keys: dict[str, str] = {}
+        self.tokens: dict[str, str] = {}
+        self.provisioned: Provisioned
+        self.control_url = ""
+        self._moto: object | None = None
+        self._servers: list[StageServer] = []
+        self._control: ControlServer | None = None
+        self._shipper: Shipper | None = None
+        self._faults = FaultSet()
+
+    @classmethod
+    def start(
+        cls,
+        *,
+        faults: Mapping[str, float] | None = None,
+        time_scale: float = 0.01,
+        ship_interval_s: float = 1.0,
+        seed: int | None = None,
+        moto_endpoint: str | None = None,
+    ) -> Sandbox:
+        """Start moto (unless `moto_endpoint` is given), provision it, and serve both stages."""
+        from apigwops.errors import UsageError
+
+        if not 0 < time_scale <= 1:
+            raise UsageError(f"time scale must be above 0 and at most 1, not {time_scale}")
+        if ship_interval_s <= 0:
+            raise UsageError(f"ship interval must be above 0 seconds, not {ship_interval_s}")
+        sb = cls()
+        sb._faults = FaultSet(faults, seed=seed)
+        try:
+            sb._boot(time_scale, ship_interval_s, seed, moto_endpoint)
+        except BaseException:
+            sb.stop()
+            raise
+        return sb
+
+    def _boot(self, time_scale: float, interval: float, seed: int | None, moto_endpoint: str | None) -> None:
+        from apigwops.sandbox.motoserver import MotoServer
+
+        if moto_endpoint is None:
+            moto = MotoServer()
+            self._moto = moto
+            moto_endpoint = moto.endpoint
+        require_loopback(moto_endpoint)
+        self.moto_endpoint = moto_endpoint.rstrip("/")
+        rest_server, http_server = StageServer(), StageServer()
+        self._servers = [rest_server, http_server]
+        urls = {
+            "REST": f"http://127.0.0.1:{rest_server.port}/{c.STAGE}",
+            "HTTP": f"http://127.0.0.1:{http_server.port}/{c.STAGE}",
+        }
+        p = provision(self.moto_endpoint, urls)
+        self.provisioned = p
+        self.keys = dict(p.keys)
+        authority = TokenAuthority(p.issuer, p.client_id)
+        self.tokens = authority.sample_tokens()
+        self.rest = StageEndpoint(p.rest_api_id, c.REST_API_NAME, c.STAGE, urls["REST"], "REST")
+        self.http = StageEndpoint(p.http_api_id, c.HTTP_API_NAME, c.STAGE, urls["HTTP"], "HTTP")
+        shipper = Shipper(
+            loopback_client("logs", self.moto_endpoint, c.REGION),
+            loopback_client("cloudwatch", self.moto_endpoint, c.REGION),
+            interval_s=interval,
+        )
+        self._shipper = shipper
+        recorder = Recorder(
+            Destinations(p.rest_api_id, p.http_api_id, p.log_groups, p.web_acl_arn, time_scale), shipper
+        )
+        rng = random.Random(seed)
+        tiers = {t.name: t for t in c.TIERS}
+        backend = LambdaBackend(rng=random.Random(rng.random()), time_scale=time_scale)
+        key_tiers = {value: tier for tier, value in p.keys.items()}
+        common = {
+            "faults": self._faults,
+            "tokens": authority,
+            "limiter": UsagePlanLimiter(tiers),
+            "backend": backend,
+            "time_scale": time_scale,
+            "on_record": recorder,
+        }
+        for server, api_type, api_id, name, auth in (
+            (rest_server, "REST", p.rest_api_id, c.REST_API_NAME, p.rest_authorizer_id),
+            (http_server, "HTTP", p.http_api_id, c.HTTP_API_NAME, p.http_authorizer_id),
+        ):
+            info = ApiInfo(
+                api_type,  # type: ignore[arg-type]
+                api_id,
+                name,
+                auth,
+                p.resource_ids,
+                p.function_arn,
+                key_tiers,
+                p.key_ids,
+                p.usage_plan_ids,
+            )
+            server.pipeline = Pipeline(
+                info,
+                web_acl=WebAcl() if api_type == "REST" else None,
+                rng=random.Random(rng.random()),
+                **common,  # type: ignore[arg-type]
+            )
+        shipper.start()
+        self._control = ControlServer(lambda: self._faults.rates, self.set_faults, self.flush)
+        self.control_url = f"http://127.0.0.1:{self._control.port}"
+
+    # -- public API ---------------------------------------------------------------------------------------
+    @property
+    def faults(self) -> dict[str, float]:
+        return self._faults.rates
+
+    def set_faults(self, faults: Mapping[str, float]) -> None:
+        """Replace the active faults (an empty mapping heals the stage)."""
+        self._faults.replace(faults)
+
+    def flush(self) -> None:
+        """Ship every pending log line and metric into moto now, synchronously."""
+        if self._shipper is not None:
+            self._shipper.flush()
+
+    def env(self) -> dict[str, str]:
+        """Environment that points the CLI (or the AWS CLI) at this sandbox's moto."""
+        return {
+            "AWS_ENDPOINT_URL": self.moto_endpoint,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_ACCESS_KEY_ID": FAKE_CREDENTIALS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": FAKE_CREDENTIALS["aws_secret_access_key"],
+        }
+
+    def stop(self) -> None:
+        """Stop serving, ship what is pending, stop moto (if this sandbox started it). Idempotent."""
+        if self._control is not None:
+            self._control.stop()
+            self._control = None
+        for server in self._servers:
+            server.stop()
+        self._servers = []
+        if self._shipper is not None:
+            with contextlib.suppress(Exception):  # moto may already be gone; nothing left to ship to
+                self._shipper.stop()
+            self._shipper = None
+        if self._moto is not None:
+            self._moto.stop()  # type: ignore[attr-defined]
+            self._moto = None
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

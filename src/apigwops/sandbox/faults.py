@@ -1,0 +1,96 @@
+"""Fault names, their rates, and parsing `NAME[=RATE]` from the command line.
+
+A fault with rate r makes each request that the fault can affect fail that way with probability r; how it
+shows per API type is decided in `pipeline.py` from the signals reference. A fault that cannot apply to an
+API type (no WAF, API keys or usage plans on HTTP APIs, §1.3) leaves that API's requests alone.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Iterable, Mapping
+
+from apigwops.errors import UsageError
+
+# The issue's fifteen, then the extra ones that let diagnose be tested for more finding ids.
+FAULTS: dict[str, str] = {
+    "lambda-timeout": "the function hangs until its 60 s timeout; API Gateway gives up first (504 REST, 503 HTTP)",
+    "lambda-error": "the function raises (502 REST, 500 HTTP)",
+    "malformed-response": "the function returns a body that is not a valid proxy response (502 REST, 500 HTTP)",
+    "lambda-throttled": "Lambda answers 429 (concurrency exhausted); API Gateway answers 500",
+    "permission-missing": "API Gateway may not invoke the function (500)",
+    "integration-timeout": "the function answers, but after the integration timeout (504 REST, 503 HTTP)",
+    "expired-tokens": "the caller's JWT has expired (401)",
+    "wrong-audience": "the caller's JWT was issued for another app client (401)",
+    "missing-api-key": "the caller sends no API key (403, REST)",
+    "quota-exhausted": "the key's usage-plan quota is used up (429 Limit Exceeded, REST)",
+    "waf-sqli": "the request carries an SQL-injection pattern (403, REST)",
+    "waf-rate-limit": "the caller's IP is over the WAF rate-based limit (403, REST)",
+    "cold-starts": "the invocation lands on a new execution environment (Init Duration, slower)",
+    "slow-authorizer": "the JWT authorizer takes 1-3 s",
+    "backend-5xx": "the function answers with status 500 (passed through)",
+    "authorizer-error": "the authorizer cannot be reached (500 AuthorizerConfigurationException)",
+    "missing-identity-source": "the caller sends no Authorization header (401)",
+    "backend-429": "the function answers with status 429 (passed through)",
+    "slow-integration": "the function takes 2-8 s (below the timeout)",
+    "response-too-large": "the function returns more than 6 MB (502 REST, 500 HTTP)",
+}
+
+
+def parse_fault_specs(specs: Iterable[str]) -> dict[str, float]:
+    """`["lambda-timeout=0.3", "cold-starts"]` -> rates; a bare name means rate 1.0. Bad input: UsageError."""
+    faults: dict[str, float] = {}
+    for spec in specs:
+        for part in (p.strip() for p in spec.split(",")):
+            if not part:
+                continue
+            name, sep, rate_text = part.partition("=")
+            name = name.strip()
+            if name not in FAULTS:
+                raise UsageError(f"unknown fault {name!r}; known faults: {', '.join(FAULTS)}")
+            rate = 1.0
+            if sep:
+                try:
+                    rate = float(rate_text)
+                except ValueError:
+                    raise UsageError(
+                        f"fault rate for {name} must be a number from 0 to 1, not {rate_text!r}"
+                    ) from None
+            faults[name] = validate_rate(name, rate)
+    return faults
+
+
+def validate_rate(name: str, rate: float) -> float:
+    if not 0.0 <= rate <= 1.0:
+        raise UsageError(f"fault rate for {name} must be from 0 to 1, not {rate}")
+    return rate
+
+
+class FaultSet:
+    """The active faults; `hit(name)` draws once for one request. Thread-safe, replaceable at run time."""
+
+    def __init__(self, faults: Mapping[str, float] | None = None, *, seed: int | None = None) -> None:
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self._rates: dict[str, float] = {}
+        self.replace(faults or {})
+
+    def replace(self, faults: Mapping[str, float]) -> None:
+        checked = {}
+        for name, rate in faults.items():
+            if name not in FAULTS:
+                raise UsageError(f"unknown fault {name!r}; known faults: {', '.join(FAULTS)}")
+            checked[name] = validate_rate(name, float(rate))
+        with self._lock:
+            self._rates = checked
+
+    @property
+    def rates(self) -> dict[str, float]:
+        with self._lock:
+            return dict(self._rates)
+
+    def hit(self, name: str) -> bool:
+        with self._lock:
+            rate = self._rates.get(name, 0.0)
+            return rate > 0.0 and (rate >= 1.0 or self._rng.random() < rate)

@@ -1,0 +1,191 @@
+"""The Lambda proxy integration step of the pipeline, with every integration fault.
+
+Per API type, from the signals reference: function error 502 REST / 500 HTTP (§4.5 C47), malformed proxy
+response 502 (C48), response over 6 MB 502 (C49), Lambda throttled 500 (C38), missing invoke permission 500
+(C37), integration timeout 504 REST / 503 HTTP (C55, C52). Execution-log lines are §9.3/§9.4's; access-log
+`integration.*` values are §4's (AZUL observations).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from apigwops.sandbox import constants as c
+from apigwops.sandbox.backend import Invocation, Outcome, lambda_proxy_response
+
+if TYPE_CHECKING:
+    from apigwops.sandbox.pipeline import Pipeline, Recorded, StageReply, StageRequest
+
+HTTP_PERMISSION_ERROR = (
+    "The IAM role configured on the integration or API Gateway doesn't have permissions to call the "
+    "integration. Check the permissions and try again."
+)
+
+
+def _http_function_error(message: str) -> str:
+    return f"The Lambda function returned the following error: {message}. Check your Lambda function code and try again."
+
+
+def integrate(
+    stage: Pipeline, req: StageRequest, rec: Recorded, route: c.Route, path_id: str | None
+) -> StageReply:
+
+    ctx = rec.context
+    rest = stage.rest
+    uri = f"https://lambda.{c.REGION}.amazonaws.com/2015-03-31/functions/{stage.api.function_arn}/invocations"
+    if rest:
+        rec.exec_lines += [
+            f"Starting execution for request: {ctx['requestId']}",
+            f"HTTP Method: {route.method}, Resource Path: {route.path}",
+            f"Endpoint request URI: {uri}",
+            f"Sending request to {uri}",
+        ]
+    faults = stage.faults
+    if faults.hit("permission-missing"):
+        rec.integration_latency_ms = stage.rng.uniform(1.0, 4.0)
+        if rest:
+            return _rest_config_error(stage, rec, "Invalid permissions on Lambda function")
+        return _http_500(stage, rec, HTTP_PERMISSION_ERROR)
+    if faults.hit("lambda-throttled"):
+        rec.lambda_throttled = True
+        rec.integration_latency_ms = stage.rng.uniform(3.0, 9.0)
+        lambda_rid = _uuid()
+        ctx["integration.requestId"] = lambda_rid
+        ctx["integration.integrationStatus"] = "429"
+        if rest:
+            rec.exec_lines.append(
+                f"Lambda invocation failed with status: 429. Lambda request id: {lambda_rid}"
+            )
+            return _rest_config_error(stage, rec, "Rate Exceeded.")
+        return _http_500(stage, rec, "Rate Exceeded.")
+    outcome: Outcome = "ok"
+    extra: dict[str, float | int] = {}
+    if faults.hit("lambda-timeout"):
+        outcome = "timeout"
+    elif faults.hit("integration-timeout"):
+        extra["min_duration_ms"] = stage.rng.uniform(31_000.0, 45_000.0)
+    elif faults.hit("lambda-error"):
+        outcome = "error"
+    elif faults.hit("malformed-response"):
+        outcome = "malformed"
+    elif faults.hit("response-too-large"):
+        outcome = "too-large"
+    elif faults.hit("backend-5xx"):
+        extra["backend_status"] = 500
+    elif faults.hit("backend-429"):
+        extra["backend_status"] = 429
+    if faults.hit("slow-integration") and "min_duration_ms" not in extra and outcome == "ok":
+        extra["min_duration_ms"] = stage.rng.uniform(2_000.0, 8_000.0)
+    inv = stage.invoke(route, path_id, outcome, **extra)
+    rec.invocation = inv
+    ctx["integration.requestId"] = inv.request_id
+    env = inv.environment
+    release = lambda: stage.backend.release(env)  # noqa: E731
+    took = inv.duration_ms + (inv.init_ms or 0.0) + LAMBDA_OVERHEAD_MS
+    limit = c.REST_INTEGRATION_TIMEOUT_MS if rest else c.HTTP_INTEGRATION_TIMEOUT_MS
+    if took > limit:
+        rec.integration_latency_ms = float(limit)
+        reply = _timeout(stage, rec)
+    else:
+        rec.integration_latency_ms = took
+        ctx["integration.latency"] = str(round(took))
+        ctx["integration.integrationStatus"] = "200"
+        reply = _from_function(stage, rec, inv, round(took))
+    reply.release = release
+    return reply
+
+
+LAMBDA_OVERHEAD_MS = 12.0
+
+
+def _uuid() -> str:
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+def _timeout(stage: Pipeline, rec: Recorded) -> StageReply:
+    ctx = rec.context
+    ctx["integration.latency"] = str(round(rec.integration_latency_ms or 0))
+    if stage.rest:
+        rec.exec_lines.append("Execution failed due to a timeout error")
+        return stage._gateway_error(rec, "integration-timeout")
+    # HTTP APIs: 503 Service Unavailable at the integration timeout (§4.6 C52).
+    return stage._http_error(rec, 503, "INTEGRATION_TIMEOUT", "Service Unavailable")
+
+
+def _rest_config_error(stage: Pipeline, rec: Recorded, what: str) -> StageReply:
+    line = f"Execution failed due to configuration error: {what}"
+    rec.exec_lines.append(line)
+    rec.context["integration.error"] = line
+    return stage._gateway_error(rec, "integration-config")
+
+
+def _http_500(stage: Pipeline, rec: Recorded, integration_error: str) -> StageReply:
+    rec.context["integration.error"] = integration_error
+    return stage._http_error(rec, 500, "INTEGRATION_FAILURE", "Internal Server Error")
+
+
+def _from_function(stage: Pipeline, rec: Recorded, inv: Invocation, took_ms: int) -> StageReply:
+    from apigwops.sandbox.pipeline import StageReply
+
+    ctx = rec.context
+    rest = stage.rest
+    if rest:
+        rec.exec_lines.append(f"Received response. Status: 200, Integration latency: {took_ms} ms")
+    if inv.function_error:
+        message = inv.error_message
+        if rest:
+            rec.exec_lines += [
+                "Endpoint response headers: {Date=" + _http_date() + ", Content-Type=application/json, "
+                f"x-amzn-RequestId={inv.request_id}, X-Amz-Function-Error=Unhandled}}",
+                f"Lambda execution failed with status 200 due to customer function error: {message}. "
+                f"Lambda request id: {inv.request_id}",
+            ]
+            ctx["integration.error"] = f"Lambda Customer Function Error:{message}"
+            return stage._gateway_error(rec, "function-error")
+        return _http_500(stage, rec, _http_function_error(message))
+    body = lambda_proxy_response(inv)
+    if inv.outcome == "malformed":
+        if rest:
+            rec.exec_lines += [
+                f"Endpoint response body before transformations: {body}",
+                "Execution failed due to configuration error: Malformed Lambda proxy response",
+            ]
+            ctx["integration.error"] = (
+                "Execution failed due to configuration error: Malformed Lambda proxy response"
+            )
+            return stage._gateway_error(rec, "function-error")
+        return _http_500(
+            stage,
+            rec,
+            "The response from the Lambda function doesn't match the format that API Gateway expects. "
+            "Check your Lambda function code and try again.",
+        )
+    ctx["integration.status"] = str(inv.status_code)
+    if rest:
+        rec.exec_lines += [
+            f"Endpoint response body before transformations: {body}",
+            f"Method response body after transformations: {inv.body}",
+            "Method response headers: {Content-Type=application/json, X-Amzn-Trace-Id=Root="
+            + _trace_id()
+            + "}",
+            "Successfully completed execution",
+        ]
+        headers = stage.rest_headers(rec)
+    else:
+        headers = stage.http_headers(rec)
+    return StageReply(inv.status_code, inv.body.encode(), headers, 0.0)
+
+
+def _http_date() -> str:
+    from email.utils import formatdate
+
+    return formatdate(usegmt=True)
+
+
+def _trace_id() -> str:
+    import os
+    import time
+
+    return f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"

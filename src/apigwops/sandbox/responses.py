@@ -1,0 +1,71 @@
+"""What API Gateway sends back when it, not the integration, answers: status, body and headers per API type.
+
+REST values come from the gateway-response table and the client-signal table (signals reference §2, §3.1):
+`x-amzn-ErrorType` on every gateway error, 4xx bodies without a space after the colon (content lengths 23,
+26 and 31 observed) and 5xx bodies with one. HTTP APIs answer with their own short bodies, no
+`x-amzn-ErrorType`, and `apigw-requestid` (§1.3, §3.2, §4.6).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from apigwops.sandbox.constants import ApiType
+
+
+@dataclass(frozen=True)
+class GatewayError:
+    """One gateway response: `response_type` is what `$context.error.responseType` logs."""
+
+    response_type: str
+    status: int
+    message: str | None
+    error_type: str  # x-amzn-ErrorType (REST only)
+
+
+_FORBIDDEN = "ForbiddenException"
+_INTERNAL = "InternalServerErrorException"
+_UNAUTHORIZED = "UnauthorizedException"
+
+# Keyed by the sandbox's name for the situation; several share a response type.
+REST_ERRORS: dict[str, GatewayError] = {
+    "missing-auth-token": GatewayError(
+        "MISSING_AUTHENTICATION_TOKEN",
+        403,
+        "Missing Authentication Token",
+        "MissingAuthenticationTokenException",
+    ),
+    "waf-filtered": GatewayError("WAF_FILTERED", 403, "Forbidden", _FORBIDDEN),
+    "invalid-api-key": GatewayError("INVALID_API_KEY", 403, "Forbidden", _FORBIDDEN),
+    "unauthorized": GatewayError("UNAUTHORIZED", 401, "Unauthorized", _UNAUTHORIZED),
+    # Cognito user-pool authorizer, expired token (§4.1 C04, KCCOG).
+    "token-expired": GatewayError("UNAUTHORIZED", 401, "The incoming token has expired", _UNAUTHORIZED),
+    "quota-exceeded": GatewayError("QUOTA_EXCEEDED", 429, "Limit Exceeded", "LimitExceededException"),
+    "throttled": GatewayError("THROTTLED", 429, "Too Many Requests", "TooManyRequestsException"),
+    # Lambda function errors are 502, Lambda/permission configuration errors 500 (§4.4, §4.5).
+    "function-error": GatewayError("INTEGRATION_FAILURE", 502, "Internal server error", _INTERNAL),
+    "integration-config": GatewayError("INTEGRATION_FAILURE", 500, "Internal server error", _INTERNAL),
+    "integration-timeout": GatewayError("INTEGRATION_TIMEOUT", 504, "Endpoint request timed out", _INTERNAL),
+    # Body observed as {"message": null} (§4.4 C39/C40).
+    "authorizer-config": GatewayError(
+        "AUTHORIZER_CONFIGURATION_ERROR", 500, None, "AuthorizerConfigurationException"
+    ),
+}
+
+# HTTP APIs: status -> body message (§3.1 "Internal Server Error" 35 bytes, §4.6 503, §4.2 C11 note 404).
+HTTP_MESSAGES = {
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def error_body(api_type: ApiType, status: int, message: str | None) -> bytes:
+    if api_type == "HTTP":
+        return json.dumps({"message": HTTP_MESSAGES.get(status, message)}, separators=(",", ":")).encode()
+    if status >= 500:
+        return json.dumps({"message": message}).encode()  # REST 5xx: {"message": "Internal server error"}
+    return json.dumps({"message": message}, separators=(",", ":")).encode()
