@@ -1,0 +1,324 @@
+"""Scenario files: usage-plan tiers and the services around an API, in YAML, validated strictly.
+
+Pydantic with `extra="forbid"` catches typos (`quota_per_mont`) instead of silently pricing a default, and
+every error becomes one line `file:line: field: problem`, the line found from the YAML node marks, so the
+user can jump straight to it. Counts accept the same spellings as the CLI flags (5M, 1.5B, 750K).
+"""
+
+from __future__ import annotations
+
+import difflib
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from apigwops.cost.catalog import Catalog
+from apigwops.cost.model import (
+    LambdaUsage,
+    Options,
+    ProvisionedConcurrency,
+    Usage,
+    UsagePlanTier,
+    WafUsage,
+)
+from apigwops.cost.units import parse_count
+from apigwops.errors import UsageError
+
+
+def _count(value: Any) -> Decimal:
+    if value is None:
+        raise ValueError("a number is required")
+    return parse_count(value)
+
+
+def _share(value: Any) -> Decimal:
+    """0.6, '60%' or 60% -> Decimal('0.6'), within 0..1 (a key cannot use more than its quota)."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        share = parse_count(value.strip()[:-1]) / 100
+    else:
+        share = parse_count(value)
+    if share > 1:
+        raise ValueError("must be at most 1 (100% of the quota)")
+    return share
+
+
+def _quota(value: Any) -> Decimal | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("unlimited", "none", "")):
+        return None
+    return parse_count(value)
+
+
+Count = Annotated[Decimal, BeforeValidator(_count)]
+Share = Annotated[Decimal, BeforeValidator(_share)]
+Quota = Annotated[Decimal | None, BeforeValidator(_quota)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TierSpec(_Strict):
+    keys: int = Field(ge=0)
+    quota_per_month: Quota = None
+    rate_per_second: Count | None = None
+    burst: int | None = Field(default=None, ge=0)
+    expected_use: Share | None = None
+    expected_requests_per_key: Count | None = None
+
+    @model_validator(mode="after")
+    def _expected(self) -> TierSpec:
+        if self.expected_use is None and self.expected_requests_per_key is None:
+            raise ValueError("set expected_use (share of the quota) or expected_requests_per_key")
+        if self.expected_use is not None and self.quota_per_month is None:
+            raise ValueError(
+                "expected_use needs a quota_per_month; unlimited tiers set expected_requests_per_key"
+            )
+        return self
+
+    def requests_per_key(self) -> Decimal:
+        if self.expected_requests_per_key is not None:
+            return self.expected_requests_per_key
+        assert self.expected_use is not None
+        assert self.quota_per_month is not None
+        return self.expected_use * self.quota_per_month
+
+
+class ProvisionedSpec(_Strict):
+    concurrency: int = Field(ge=1)
+    hours: Count
+    requests: Count = Decimal(0)
+    duration_ms: Count | None = None
+
+
+class LambdaSpec(_Strict):
+    memory_mb: Count
+    duration_ms: Count
+    arch: Literal["x86", "arm64"] = "x86"
+    requests: Count | None = None
+    ephemeral_mb: Count = Decimal(512)
+    provisioned: ProvisionedSpec | None = None
+
+
+class WafSpec(_Strict):
+    web_acls: int = Field(default=1, ge=0)
+    rules: int = Field(default=0, ge=0)
+    bot_control: bool = False
+
+
+class LogsSpec(_Strict):
+    ingested_gb: Count = Decimal(0)
+    stored_gb: Count | None = None
+
+
+class CloudWatchSpec(_Strict):
+    alarms: int = Field(default=0, ge=0)
+    dashboards: int = Field(default=0, ge=0)
+    custom_metrics: int = Field(default=0, ge=0)
+
+
+class OptionsSpec(_Strict):
+    free_tier: bool = False
+    hours_per_month: Count = Decimal(730)
+    data_transfer: Literal["tiered", "flat", "none"] = "tiered"
+
+
+class Scenario(_Strict):
+    """The whole file."""
+
+    name: str | None = None
+    description: str | None = None
+    region: str = "us-east-1"
+    api_type: Literal["rest", "http", "websocket"] = "rest"
+    endpoint_type: Literal["regional", "edge", "private"] = "regional"
+    vpc_endpoint_azs: int = Field(default=1, ge=1)
+    requests: Count | None = None
+    request_kb: Count = Decimal(1)
+    response_kb: Count = Decimal(0)
+    messages: Count = Decimal(0)
+    message_kb: Count = Decimal(1)
+    connection_minutes: Count = Decimal(0)
+    cache_gb: Count | None = None
+    lambda_: LambdaSpec | None = Field(default=None, alias="lambda")
+    waf: WafSpec | None = None
+    cognito_mau: Count = Decimal(0)
+    logs: LogsSpec | None = None
+    cloudwatch: CloudWatchSpec | None = None
+    options: OptionsSpec = OptionsSpec()
+    tiers: dict[str, TierSpec] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _traffic(self) -> Scenario:
+        if self.tiers and self.api_type != "rest":
+            raise ValueError("usage-plan tiers exist for REST APIs only")
+        return self
+
+    def to_usage(self) -> Usage:
+        tiers = tuple(
+            UsagePlanTier(
+                name=name,
+                keys=spec.keys,
+                requests=spec.requests_per_key() * spec.keys,
+                quota_per_key=spec.quota_per_month,
+                rate_per_second=spec.rate_per_second,
+                burst=spec.burst,
+            )
+            for name, spec in self.tiers.items()
+        )
+        requests = self.requests
+        if requests is None:
+            requests = sum((t.requests for t in tiers), Decimal(0))
+        fn = None
+        if self.lambda_ is not None:
+            spec = self.lambda_
+            pc = None
+            if spec.provisioned is not None:
+                p = spec.provisioned
+                pc = ProvisionedConcurrency(p.concurrency, p.hours, p.requests, p.duration_ms)
+            fn = LambdaUsage(
+                spec.memory_mb, spec.duration_ms, spec.arch, spec.requests, spec.ephemeral_mb, pc
+            )
+        waf = WafUsage(self.waf.web_acls, self.waf.rules, self.waf.bot_control) if self.waf else None
+        logs = self.logs or LogsSpec()
+        cw = self.cloudwatch or CloudWatchSpec()
+        return Usage(
+            api_type=self.api_type,
+            region=self.region,
+            requests=requests,
+            request_kb=self.request_kb,
+            response_kb=self.response_kb,
+            messages=self.messages,
+            message_kb=self.message_kb,
+            connection_minutes=self.connection_minutes,
+            endpoint_type=self.endpoint_type,
+            vpc_endpoint_azs=self.vpc_endpoint_azs,
+            cache_gb=self.cache_gb,
+            lambda_=fn,
+            waf=waf,
+            cognito_mau=self.cognito_mau,
+            log_gb=logs.ingested_gb,
+            log_storage_gb=logs.stored_gb,
+            alarms=cw.alarms,
+            dashboards=cw.dashboards,
+            custom_metrics=cw.custom_metrics,
+            tiers=tiers,
+        )
+
+    def to_options(self) -> Options:
+        o = self.options
+        return Options(o.free_tier, o.hours_per_month, o.data_transfer)
+
+
+def load_scenario(path: Path, catalog: Catalog | None = None) -> Scenario:
+    """Read and validate a scenario file; every problem is a UsageError naming file, line and field."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the scenario file: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise UsageError(f"{path}{line}: not valid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}:1: the scenario must be a mapping of fields (region, api_type, tiers, ...)")
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise UsageError(_one_line(path, root, exc)) from None
+    if catalog is not None and scenario.region not in catalog.regions:
+        known = ", ".join(sorted(catalog.regions))
+        region_line = _line_of(root, ("region",), key=False)
+        raise UsageError(
+            f"{path}:{region_line}: region: unknown region {scenario.region!r} (prices known for: {known})",
+            hint=f"run 'apigwops cost prices --region {scenario.region} --refresh'",
+        )
+    return scenario
+
+
+def _one_line(path: Path, root: Any, exc: ValidationError) -> str:
+    errors = exc.errors()
+    first = errors[0]
+    loc = tuple(first["loc"])
+    extra = first["type"] == "extra_forbidden"
+    line = _line_of(root, loc, key=extra)
+    field = ".".join(str(part) for part in loc) or "(file)"
+    if extra:
+        problem = f"unknown field {loc[-1]!r}"
+        hint = _suggest(loc)
+        if hint:
+            problem += f" (did you mean {hint!r}?)"
+    else:
+        problem = str(first["msg"]).removeprefix("Value error, ")
+        if "input" in first and first["type"] != "missing" and not isinstance(first["input"], dict | list):
+            problem += f" (got {first['input']!r})"
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return f"{path}:{line}: {field}: {problem}{more}"
+
+
+def _line_of(root: Any, loc: tuple[Any, ...], *, key: bool) -> int:
+    """The 1-based line of the YAML node at `loc` (the key itself when `key`), or the nearest parent's."""
+    node = root
+    line = (node.start_mark.line + 1) if node is not None else 1
+    for depth, part in enumerate(loc):
+        last = depth == len(loc) - 1
+        if node is None:
+            break
+        if (
+            hasattr(node, "value")
+            and isinstance(node.value, list)
+            and node.value
+            and isinstance(node.value[0], tuple)
+        ):
+            match = next((kv for kv in node.value if getattr(kv[0], "value", None) == str(part)), None)
+            if match is None:
+                break
+            # A whole block (a tier, the lambda section) is best pointed at by its key's line.
+            block = isinstance(getattr(match[1], "value", None), list)
+            node = match[0] if (last and (key or block)) else match[1]
+        elif (
+            isinstance(part, int)
+            and isinstance(getattr(node, "value", None), list)
+            and part < len(node.value)
+        ):
+            node = node.value[part]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _suggest(loc: tuple[Any, ...]) -> str | None:
+    """The field the user probably meant, from the model at the error's location."""
+    model: Any = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, str) and model is Scenario and part == "tiers":
+            model = dict
+            continue
+        if model is dict:
+            model = TierSpec
+            continue
+        fields = getattr(model, "model_fields", {})
+        fld = fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
+        if fld is None:
+            return None
+        annotation = fld.annotation
+        model = next(
+            (
+                a
+                for a in getattr(annotation, "__args__", (annotation,))
+                if isinstance(a, type) and issubclass(a, BaseModel)
+            ),
+            None,
+        )
+        if model is None:
+            return None
+    names = [f.alias or n for n, f in getattr(model, "model_fields", {}).items()]
+    close = difflib.get_close_matches(str(loc[-1]), names, n=1)
+    return close[0] if close else None
