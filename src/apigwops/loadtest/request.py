@@ -159,7 +159,7 @@ def build_request(runtime: Runtime, flags: RunFlags) -> LoadtestRequest:
         stage=target.stage,
     )
     check_guardrails(plan, limits, allow_prod=flags.allow_prod)
-    if throttle and duration < 2 * throttle[1] / throttle[0] + 3:
+    if throttle and duration < throttle[1] / throttle[0] + 2:
         runtime.progress.warn(
             f"tier-limits: {duration:g}s is short for burst {throttle[1]:g} at {throttle[0]:g}/s; "
             "the throttle verdict will be weak"

@@ -1,0 +1,88 @@
+"""Bad flags give one line on stderr and exit 2, before any Locust process or any traffic starts."""
+
+from __future__ import annotations
+
+import pytest
+from tests.conftest import run_cli
+from tests.functional.loadtest.servers import serve
+
+CASES = [
+    (["--slo", "p95<300"], "latency needs a unit"),
+    (["--slo", "p42<3ms"], "unknown metric"),
+    (["--slo", "error_rate<1ms"], "percentage"),
+    (["--slo", "p95 is fast"], "malformed --slo"),
+    (["--run-time", "soon"], "duration"),
+    (["--users", "5000"], "above the cap"),
+    (["--users", "20", "--max-users", "10"], "above the cap"),
+    (["--run-time", "2h"], "above the cap"),
+    (["--header", "no-colon"], "malformed --header"),
+    (["--route", "FETCH /x"], "malformed --route"),
+    (["--api-key-env", "APIGWOPS_TEST_UNSET_VAR"], "not set"),
+    (["--api-key", "abc", "--api-key-env", "X"], "not both"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), CASES)
+def test_bad_flag_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    with serve() as (url, state):
+        result = run_cli("loadtest", "run", "smoke", "--url", url, "--no-cloudwatch", "-t", "2s", *args)
+        served = state.total
+    assert result.exit_code == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("apigwops: error:")
+    assert message in lines[0]
+    assert served == 0
+    assert result.stdout == ""
+
+
+def test_unknown_scenario_and_missing_file() -> None:
+    result = run_cli("loadtest", "run", "smokey", "--url", "http://127.0.0.1:9")
+    assert result.exit_code == 2
+    assert "unknown scenario 'smokey'" in result.stderr
+    assert "tier-limits" in result.stderr
+    result = run_cli("loadtest", "run", "nope/locustfile.py", "--url", "http://127.0.0.1:9")
+    assert result.exit_code == 2
+    assert "locustfile not found" in result.stderr
+
+
+def test_no_target_and_both_targets() -> None:
+    result = run_cli("loadtest", "run", "smoke")
+    assert result.exit_code == 2
+    assert "--url" in result.stderr
+    result = run_cli("loadtest", "run", "smoke", "--url", "http://127.0.0.1:9", "--api", "a", "--stage", "s")
+    assert result.exit_code == 2
+    assert "not both" in result.stderr
+
+
+def test_production_looking_stage_is_refused_without_allow_prod() -> None:
+    url = "https://abc123.execute-api.us-east-1.amazonaws.com/prod"
+    result = run_cli("loadtest", "run", "smoke", "--url", url, "-t", "2s")
+    assert result.exit_code == 2
+    assert "looks like production" in result.stderr
+    assert "--allow-prod" in result.stderr
+    custom = run_cli(
+        "loadtest",
+        "run",
+        "smoke",
+        "--url",
+        url.replace("/prod", "/blue"),
+        "--prod-pattern",
+        "^blue$",
+        "-t",
+        "1s",
+    )
+    assert custom.exit_code == 2
+    assert "looks like production" in custom.stderr
+
+
+def test_tier_limits_without_limits_is_a_usage_error() -> None:
+    result = run_cli("loadtest", "run", "tier-limits", "--url", "http://127.0.0.1:9", "-t", "2s")
+    assert result.exit_code == 2
+    assert "--expect-rate" in result.stderr
+
+
+def test_check_on_a_directory_without_summary(tmp_path) -> None:
+    result = run_cli("loadtest", "check", str(tmp_path), "--slo", "p95<10ms")
+    assert result.exit_code == 2
+    assert "summary.json" in result.stderr
