@@ -1,0 +1,317 @@
+"""Every fault of the issue, on both API types: the reply (status, body, headers) over real HTTP, then the
+matching access-log record, execution-log lines, Lambda log lines, WAF records and metrics read back from
+moto with plain boto3. Expected values are the signals reference's (section noted per case).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from tests.functional.sandbox.helpers import access_record, call, log_messages, metric_sum
+
+REST_DIMS = {"ApiName": "user-api", "Stage": "prod"}
+FN_DIMS = {"FunctionName": "user-api-handler"}
+
+
+def rest_get(sb: Any, path: str = "/users/7", **headers: str) -> Any:
+    return call(sb.rest.url + path, headers={"x-api-key": sb.keys["internal"], **headers})
+
+
+def http_get(sb: Any, path: str = "/users/7") -> Any:
+    return call(sb.http.url + path)
+
+
+def rest_order(sb: Any, token: str = "valid", key: str = "internal") -> Any:
+    headers = {"x-api-key": sb.keys[key], "Authorization": sb.tokens[token]}
+    return call(sb.rest.url + "/orders", method="POST", headers=headers, body=b"{}")
+
+
+def http_order(sb: Any, token: str = "valid") -> Any:
+    headers = {"Authorization": "Bearer " + sb.tokens[token]}
+    return call(sb.http.url + "/orders", method="POST", headers=headers, body=b"{}")
+
+
+def exec_lines(sb: Any, request_id: str) -> list[str]:
+    lines = log_messages(sb, "execution", request_id)
+    assert all(line.startswith(f"({request_id}) ") for line in lines)  # §9.2 line format
+    return [line.split(") ", 1)[1] for line in lines]
+
+
+def assert_rest_error(reply: Any, status: int, body: bytes, error_type: str) -> None:
+    assert reply.status == status
+    assert reply.raw == body
+    assert reply.headers["x-amzn-errortype"] == error_type
+    assert reply.headers["x-amzn-requestid"]
+    assert reply.headers["x-amz-apigw-id"]
+
+
+def assert_http_error(reply: Any, status: int, body: bytes) -> None:
+    assert reply.status == status
+    assert reply.raw == body
+    assert "x-amzn-errortype" not in reply.headers
+    assert reply.headers["apigw-requestid"]
+
+
+INTERNAL_REST = b'{"message": "Internal server error"}'
+INTERNAL_HTTP = b'{"message":"Internal Server Error"}'
+
+
+def test_lambda_error(sb: Any) -> None:
+    """§4.5 C47: 502 REST with the customer-function-error line; 500 HTTP."""
+    before = metric_sum(sb, "AWS/Lambda", "Errors", FN_DIMS)
+    sb.set_faults({"lambda-error": 1.0})
+    rest, http = rest_get(sb), http_get(sb)
+    sb.flush()
+    assert_rest_error(rest, 502, INTERNAL_REST, "InternalServerErrorException")
+    assert_http_error(http, 500, INTERNAL_HTTP)
+    record = access_record(sb, "REST", rest.request_id)
+    assert record["status"] == "502"
+    assert record["errorType"] == "INTEGRATION_FAILURE"
+    assert record["integrationError"] == "Lambda Customer Function Error:upstream users-db unavailable"
+    assert record["integrationServiceStatus"] == "200"
+    lines = exec_lines(sb, rest.request_id)
+    lambda_rid = record["integrationRequestId"]
+    assert (
+        "Lambda execution failed with status 200 due to customer function error: upstream users-db unavailable. "
+        f"Lambda request id: {lambda_rid}"
+    ) in lines
+    assert lines[-1] == "Method completed with status: 502"
+    assert f"START RequestId: {lambda_rid} Version: $LATEST" in log_messages(sb, "lambda", lambda_rid)
+    errors = log_messages(sb, "lambda", "RuntimeError: upstream users-db unavailable")
+    assert any(m.startswith("[ERROR] RuntimeError: upstream users-db unavailable\nTraceback") for m in errors)
+    http_record = access_record(sb, "HTTP", http.request_id)
+    assert http_record["integrationError"].startswith(
+        "The Lambda function returned the following error: upstream users-db unavailable."
+    )
+    assert metric_sum(sb, "AWS/Lambda", "Errors", FN_DIMS) == before + 2
+    assert metric_sum(sb, "AWS/ApiGateway", "5XXError", REST_DIMS) >= 1
+    assert metric_sum(sb, "AWS/ApiGateway", "5xx", {"ApiId": sb.http.api_id, "Stage": "prod"}) >= 1
+
+
+def test_lambda_timeout(sb: Any) -> None:
+    """§4.7 C55 / §4.6 C52: 504 at 29 s on REST, 503 on HTTP; Lambda later logs its own timeout."""
+    sb.set_faults({"lambda-timeout": 1.0})
+    rest, http = rest_get(sb), http_get(sb)
+    sb.flush()
+    assert_rest_error(rest, 504, b'{"message": "Endpoint request timed out"}', "InternalServerErrorException")
+    assert_http_error(http, 503, b'{"message":"Service Unavailable"}')
+    record = access_record(sb, "REST", rest.request_id)
+    assert record["errorType"] == "INTEGRATION_TIMEOUT"
+    assert record["errorMessage"] == "Endpoint request timed out"
+    assert 29_000 <= int(record["responseLatency"]) <= 29_100  # logged as AWS would, though it took 0.15 s
+    assert record["integrationLatency"] == "29000"
+    assert exec_lines(sb, rest.request_id)[-2:] == [
+        "Execution failed due to a timeout error",
+        "Method completed with status: 504",
+    ]
+    lambda_lines = log_messages(sb, "lambda", record["integrationRequestId"])
+    assert any(line.endswith("Task timed out after 60.00 seconds") for line in lambda_lines)
+    assert any("Duration: 60000.00 ms" in line and "Status: timeout" in line for line in lambda_lines)
+    assert int(access_record(sb, "HTTP", http.request_id)["responseLatency"]) >= 30_000
+
+
+def test_integration_timeout(sb: Any) -> None:
+    """The function answers, but after the integration timeout: same gateway signals, no Lambda error."""
+    before = metric_sum(sb, "AWS/Lambda", "Errors", FN_DIMS)
+    sb.set_faults({"integration-timeout": 1.0})
+    rest, http = rest_get(sb), http_get(sb)
+    sb.flush()
+    assert rest.status == 504
+    assert http.status == 503
+    record = access_record(sb, "REST", rest.request_id)
+    report = [m for m in log_messages(sb, "lambda", record["integrationRequestId"]) if m.startswith("REPORT")]
+    assert len(report) == 1
+    assert "Status: timeout" not in report[0]
+    duration = float(report[0].split("Duration: ")[1].split(" ms")[0])
+    assert duration > 29_000
+    assert metric_sum(sb, "AWS/Lambda", "Errors", FN_DIMS) == before
+
+
+def test_malformed_response(sb: Any) -> None:
+    """§4.5 C48."""
+    sb.set_faults({"malformed-response": 1.0})
+    rest, http = rest_get(sb), http_get(sb)
+    sb.flush()
+    assert_rest_error(rest, 502, INTERNAL_REST, "InternalServerErrorException")
+    assert_http_error(http, 500, INTERNAL_HTTP)
+    lines = exec_lines(sb, rest.request_id)
+    assert "Execution failed due to configuration error: Malformed Lambda proxy response" in lines
+    assert any(line.startswith("Endpoint response body before transformations: ") for line in lines)
+    assert lines[-1] == "Method completed with status: 502"
+
+
+def test_lambda_throttled(sb: Any) -> None:
+    """§4.4 C38: Lambda's 429 becomes a 500; Throttles counted, no invocation logged."""
+    before = metric_sum(sb, "AWS/Lambda", "Throttles", FN_DIMS)
+    sb.set_faults({"lambda-throttled": 1.0})
+    rest, http = rest_get(sb), http_get(sb)
+    sb.flush()
+    assert_rest_error(rest, 500, INTERNAL_REST, "InternalServerErrorException")
+    assert_http_error(http, 500, INTERNAL_HTTP)
+    record = access_record(sb, "REST", rest.request_id)
+    assert record["integrationError"] == "Execution failed due to configuration error: Rate Exceeded."
+    assert record["errorType"] == "INTEGRATION_FAILURE"
+    lines = exec_lines(sb, rest.request_id)
+    assert (
+        f"Lambda invocation failed with status: 429. Lambda request id: {record['integrationRequestId']}"
+        in lines
+    )
+    assert lines[-2:] == [
+        "Execution failed due to configuration error: Rate Exceeded.",
+        "Method completed with status: 500",
+    ]
+    assert log_messages(sb, "lambda", record["integrationRequestId"]) == []
+    assert metric_sum(sb, "AWS/Lambda", "Throttles", FN_DIMS) == before + 2
+
+
+def test_permission_missing(sb: Any) -> None:
+    """§4.4 C37."""
+    sb.set_faults({"permission-missing": 1.0})
+    rest, http = rest_get(sb), http_get(sb)
+    sb.flush()
+    assert_rest_error(rest, 500, INTERNAL_REST, "InternalServerErrorException")
+    assert_http_error(http, 500, INTERNAL_HTTP)
+    assert (
+        "Execution failed due to configuration error: Invalid permissions on Lambda function"
+        in exec_lines(sb, rest.request_id)
+    )
+    assert access_record(sb, "HTTP", http.request_id)["integrationError"].startswith(
+        "The IAM role configured on the integration or API Gateway doesn't have permissions"
+    )
+
+
+def test_expired_tokens(sb: Any) -> None:
+    """§4.1 C04 (Cognito message on REST) and the JWT authorizer's challenge on HTTP."""
+    sb.set_faults({"expired-tokens": 1.0})
+    rest, http = rest_order(sb), http_order(sb)
+    sb.flush()
+    assert_rest_error(rest, 401, b'{"message":"The incoming token has expired"}', "UnauthorizedException")
+    assert_http_error(http, 401, b'{"message":"Unauthorized"}')
+    assert 'error_description="the token has expired"' in http.headers["www-authenticate"]
+    assert f"Unauthorized request: {rest.request_id}" in exec_lines(sb, rest.request_id)
+    assert access_record(sb, "REST", rest.request_id)["errorType"] == "UNAUTHORIZED"
+    assert access_record(sb, "HTTP", http.request_id)["authorizerError"] == "the token has expired"
+    # The real expired token is refused the same way without any fault.
+    sb.set_faults({})
+    assert rest_order(sb, "expired").raw == b'{"message":"The incoming token has expired"}'
+
+
+def test_wrong_audience(sb: Any) -> None:
+    """§4.1 C07: the one www-authenticate description AWS documents."""
+    sb.set_faults({"wrong-audience": 1.0})
+    rest, http = rest_order(sb), http_order(sb)
+    assert_rest_error(rest, 401, b'{"message":"Unauthorized"}', "UnauthorizedException")
+    assert_http_error(http, 401, b'{"message":"Unauthorized"}')
+    assert http.headers["www-authenticate"] == (
+        'Bearer scope="" error="invalid_token" error_description="the token does not have a valid audience"'
+    )
+    sb.set_faults({})
+    assert http_order(sb, "wrong-audience").status == 401
+    assert http_order(sb).status == 201
+
+
+def test_missing_api_key(sb: Any) -> None:
+    """§4.2 C23: REST only; HTTP APIs have no API keys."""
+    sb.set_faults({"missing-api-key": 1.0})
+    rest, http = rest_get(sb), http_get(sb)
+    sb.flush()
+    assert_rest_error(rest, 403, b'{"message":"Forbidden"}', "ForbiddenException")
+    assert http.status == 200
+    record = access_record(sb, "REST", rest.request_id)
+    assert record["errorType"] == "INVALID_API_KEY"
+    assert "Invalid API Key identifier specified" in exec_lines(sb, rest.request_id)
+
+
+def test_quota_exhausted(sb: Any) -> None:
+    """§4.3 C33: 429 Limit Exceeded and the quota line with the usage plan id."""
+    sb.set_faults({"quota-exhausted": 1.0})
+    rest = rest_get(sb, **{"x-api-key": sb.keys["premium"]})
+    sb.flush()
+    assert_rest_error(rest, 429, b'{"message":"Limit Exceeded"}', "LimitExceededException")
+    plan = sb.provisioned.usage_plan_ids["premium"]
+    lines = exec_lines(sb, rest.request_id)
+    assert any(f"Key quota exhausted for Usage Plan ID {plan}." in line for line in lines)
+    assert any(line.startswith("API Key ****") and sb.keys["premium"] not in line for line in lines)
+    assert access_record(sb, "REST", rest.request_id)["errorType"] == "QUOTA_EXCEEDED"
+    assert http_get(sb).status == 200
+
+
+def test_waf_sqli(sb: Any) -> None:
+    """§4.2 C24 and §7.2: 403 WAF_FILTERED; the WAF log names the managed rule group and inner rule."""
+    dims = {"Region": "us-east-1", "Rule": "AWS-AWSManagedRulesSQLiRuleSet", "WebACL": "user-api-acl"}
+    before = metric_sum(sb, "AWS/WAFV2", "BlockedRequests", dims)
+    sb.set_faults({"waf-sqli": 1.0})
+    rest, http = rest_get(sb), http_get(sb)
+    sb.flush()
+    assert_rest_error(rest, 403, b'{"message":"Forbidden"}', "ForbiddenException")
+    assert http.status == 200
+    record = access_record(sb, "REST", rest.request_id)
+    assert (record["errorType"], record["wafResponseCode"]) == ("WAF_FILTERED", "WAF_BLOCK")
+    waf = [json.loads(m) for m in log_messages(sb, "waf", rest.request_id)]
+    assert len(waf) == 1
+    assert waf[0]["action"] == "BLOCK"
+    assert waf[0]["terminatingRuleType"] == "MANAGED_RULE_GROUP"
+    group = next(g for g in waf[0]["ruleGroupList"] if g["terminatingRule"])
+    assert group["ruleGroupId"] == "AWS#AWSManagedRulesSQLiRuleSet"
+    assert {"name": "x-api-key", "value": "REDACTED"} in waf[0]["httpRequest"]["headers"]
+    assert exec_lines(sb, rest.request_id) == []  # blocked before the method runs
+    assert metric_sum(sb, "AWS/WAFV2", "BlockedRequests", dims) == before + 1
+
+
+def test_waf_rate_limit(sb: Any) -> None:
+    sb.set_faults({"waf-rate-limit": 1.0})
+    rest = rest_get(sb, **{"X-Forwarded-For": "203.0.113.9"})
+    sb.flush()
+    assert_rest_error(rest, 403, b'{"message":"Forbidden"}', "ForbiddenException")
+    waf = json.loads(log_messages(sb, "waf", rest.request_id)[0])
+    assert waf["terminatingRuleType"] == "RATE_BASED"
+    assert waf["rateBasedRuleList"][0]["limitValue"] == "203.0.113.9"
+    assert access_record(sb, "REST", rest.request_id)["ip"] == "203.0.113.9"
+
+
+def test_cold_starts(sb: Any) -> None:
+    """§4.7 C56: REPORT carries Init Duration, and the request is slower by it."""
+    sb.set_faults({"cold-starts": 1.0})
+    rest = rest_get(sb)
+    sb.flush()
+    assert rest.status == 200
+    record = access_record(sb, "REST", rest.request_id)
+    report = [m for m in log_messages(sb, "lambda", record["integrationRequestId"]) if m.startswith("REPORT")]
+    assert "Init Duration: " in report[0]
+    assert int(record["integrationLatency"]) >= 250
+
+
+def test_slow_authorizer(sb: Any) -> None:
+    sb.set_faults({"slow-authorizer": 1.0})
+    rest, http = rest_order(sb), http_order(sb)
+    sb.flush()
+    assert (rest.status, http.status) == (201, 201)
+    record = access_record(sb, "REST", rest.request_id)
+    assert int(record["authorizerLatency"]) >= 1000
+    assert int(record["responseLatency"]) - int(record["integrationLatency"]) >= 1000
+
+
+def test_backend_5xx(sb: Any) -> None:
+    """§4.6 C53: the integration's own 5xx is passed through, with no gateway error type."""
+    sb.set_faults({"backend-5xx": 1.0})
+    rest, http = rest_get(sb), http_get(sb)
+    sb.flush()
+    assert rest.status == http.status == 500
+    assert rest.json == {"error": "internal error in user service"}
+    assert "x-amzn-errortype" not in rest.headers
+    record = access_record(sb, "REST", rest.request_id)
+    assert (record["errorType"], record["integrationStatus"]) == ("-", "500")
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.5])
+def test_fault_rate_is_a_share_of_requests(sb: Any, rate: float) -> None:
+    sb.set_faults({"backend-5xx": rate})
+    statuses = [rest_get(sb, "/users").status for _ in range(60)]
+    failed = statuses.count(500)
+    if rate == 0.0:
+        assert failed == 0
+    else:
+        assert 12 <= failed <= 48
+        assert statuses.count(200) == 60 - failed
