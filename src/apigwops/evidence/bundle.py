@@ -350,7 +350,10 @@ def _redact_frame(frame: pd.DataFrame, redactor: Redactor) -> pd.DataFrame:
         except TypeError:  # unhashable values (dicts, lists): redact one by one
             out[column] = series.map(redactor.value)
             continue
-        changed = {value: new for value in uniques if (new := redactor.value(value)) != value}
+        candidates = pd.Series(uniques, dtype=object)
+        if pd.api.types.is_string_dtype(series):
+            candidates = candidates[candidates.str.contains(redactor.trigger, regex=True, na=False)]
+        changed = {value: new for value in candidates if (new := redactor.value(value)) != value}
         if changed:
             out[column] = series.mask(series.isin(list(changed)), series.map(changed))
     return out

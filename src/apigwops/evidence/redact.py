@@ -65,6 +65,12 @@ _IPV4 = re.compile(
 _IPV6_CANDIDATE = re.compile(r"(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Za-z:])")
 
 
+# Anything the patterns above can match contains one of these; a cheap vectorised pre-filter (RE2 and
+# Python `re` agree on this syntax) lets millions of request ids skip the per-value work.
+_SECRET_TRIGGER = r"(?i)[=:]|eyj|bearer|basic|digest|akia|asia|aida|aroa"
+_IP_TRIGGER = r"|\d\.\d"
+
+
 class Redactor:
     """Redacts strings and nested JSON-like values; one instance per bundle (it holds the pseudonym map)."""
 
@@ -74,6 +80,11 @@ class Redactor:
         self._pseudonyms: dict[str, str] = {}
         self._taken: set[str] = set()
         self.secrets_replaced = 0
+
+    @property
+    def trigger(self) -> str:
+        """A regex every value that this Redactor would change matches (values that miss it stay as they are)."""
+        return _SECRET_TRIGGER + (_IP_TRIGGER if self.ips else "")
 
     @property
     def ips_replaced(self) -> int:

@@ -100,3 +100,26 @@ def test_nested_values_are_redacted() -> None:
     assert QUERY_TOKEN not in str(out)
     assert out["n"] == 3
     assert isinstance(out["t"], tuple)
+
+
+@pytest.mark.parametrize("ips", [False, True])
+def test_every_value_that_changes_matches_the_prefilter(ips: bool) -> None:
+    import re
+
+    samples = [
+        f"Authorization=Bearer {JWT}",
+        f"bearer {QUERY_TOKEN}",
+        f"x {JWT} y",
+        "AKIAIOSFODNN7EXAMPLE",
+        '{"cookie": "a"}',
+        "from 203.0.113.9",
+        "2001:db8::1",
+        "req-000123",
+        "394365dc-1b10-411f-9668-70521cec1205",
+    ]
+    redactor = Redactor(ips=ips)
+    trigger = re.compile(redactor.trigger)
+    for sample in samples:
+        if redactor.text(sample) != sample:
+            assert trigger.search(sample), sample
+    assert not trigger.search("394365dc-1b10-411f-9668-70521cec1205")
