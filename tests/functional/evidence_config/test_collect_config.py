@@ -263,3 +263,25 @@ def test_collection_only_reads(aws: AwsContext) -> None:
     for call in aws.calls:
         service, operation = call.split(":")
         assert is_allowed(service, operation), call
+
+
+def test_token_checked_against_the_collected_authorizer(world: World, aws: AwsContext) -> None:
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from apigwops.evidence.token import check_token
+
+    window = now_window()
+    config, _ = collect_config(aws, resolve_api(aws, "orders-http", "$default"), window)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    exp = int((window.end + timedelta(hours=1)).timestamp())
+    good = jwt.encode(
+        {"iss": "https://idp.example.com/", "aud": "orders-client", "scope": "orders/read", "exp": exp},
+        key,
+        algorithm="RS256",
+    )
+    assert check_token(good, config, window, "GET /orders").problems == ()
+    wrong = jwt.encode({"iss": "https://idp.example.com/", "aud": "web", "exp": exp}, key, algorithm="RS256")
+    finding = check_token(wrong, config, window, "GET /orders")
+    assert finding.problems == ("audience-mismatch", "missing-scope")
+    assert wrong not in repr(finding)
