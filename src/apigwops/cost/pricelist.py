@@ -169,7 +169,10 @@ def fetch_region(
     missing: list[str] = []
     date = ""
     for query in QUERIES:
-        products = list(get_products(client, query.service_code, filters_for(query, region)))
+        try:
+            products = list(get_products(client, query.service_code, filters_for(query, region)))
+        except Exception as exc:
+            raise _service_error(exc, query) from exc
         date = max([date, *(p.publication_date or p.effective_date for p in products)])
         if query.price_id == "apigateway.cache":
             for product in products:
@@ -189,6 +192,25 @@ def fetch_region(
             query.price_id, chosen, units.get(query.price_id, chosen.dimensions[0].unit)
         )
     return found, missing, date
+
+
+def _service_error(exc: Exception, query: Query) -> Exception:
+    """One line, whatever the endpoint answered (an emulator may send a whole HTML page)."""
+    from apigwops.aws.errors import error_code, translate
+    from apigwops.errors import ApigwopsError, ServiceError
+
+    if isinstance(exc, ApigwopsError):
+        return exc
+    known = translate(exc)
+    if known is None:
+        return exc
+    code = error_code(exc) or type(exc).__name__
+    if not isinstance(known, ServiceError):
+        return known
+    return ServiceError(
+        f"the AWS Price List API failed at GetProducts ({query.service_code}): {code}",
+        hint="pricing:GetProducts is answered by the us-east-1 endpoint; check credentials and --endpoint-url",
+    )
 
 
 def refresh_region(
