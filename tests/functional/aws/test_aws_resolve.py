@@ -8,7 +8,7 @@ from tests.functional.aws.moto_world import ACCESS_FORMAT, REGION, World, fresh_
 from apigwops.aws.resolve import resolve_api
 from apigwops.aws.session import AwsContext
 from apigwops.aws.settings import AwsSettings
-from apigwops.errors import CredentialsError, ExitCode, NotFoundError, UsageError
+from apigwops.errors import CredentialsError, ExitCode, NotFoundError, ServiceError, UsageError
 
 
 @pytest.fixture(scope="module")
@@ -165,3 +165,12 @@ def test_rejected_credentials_end_resolution_with_253(world: World, aws: AwsCont
     with pytest.raises(CredentialsError) as info:
         resolve_api(aws, "user-api", "prod")
     assert info.value.exit_code == 253
+
+
+def test_unreachable_endpoint_ends_resolution_with_254() -> None:
+    from tests.functional.aws.test_aws_session_moto import closed_port_url
+
+    with pytest.raises(ServiceError) as info:
+        resolve_api(AwsContext(AwsSettings(endpoint_url=closed_port_url())), "user-api", "prod")
+    assert info.value.exit_code == 254
+    assert "cannot reach" in info.value.message
