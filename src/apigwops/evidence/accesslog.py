@@ -21,13 +21,13 @@ from apigwops.evidence.model import (
     ACCESS_LOG_FLOAT_COLUMNS,
     ACCESS_LOG_INT_COLUMNS,
     DERIVED_COLUMNS,
+    REQUEST_COUNT_COLUMNS,
 )
 
 if TYPE_CHECKING:
     import pandas as pd
 
 REQUEST_COLUMNS = (*ACCESS_LOG_FIELDS, *DERIVED_COLUMNS)
-REQUEST_COUNT_COLUMNS = ("minute", "status", "count")
 _EXAMPLES = 3
 _EXAMPLE_CHARS = 200
 CLF_TIME = "%d/%b/%Y:%H:%M:%S %z"
@@ -208,6 +208,23 @@ def _times(raw: pd.Series, variable: str | None, event_times: pd.Series | None, 
     return times
 
 
+def empty_requests_frame() -> pd.DataFrame:
+    """The requests table with no rows but every column typed: what a stage without access logs yields."""
+    import pandas as pd
+
+    columns: dict[str, pd.Series] = {}
+    for column in REQUEST_COLUMNS:
+        if column in ACCESS_LOG_INT_COLUMNS:
+            columns[column] = pd.Series(dtype="Int64")
+        elif column in ACCESS_LOG_FLOAT_COLUMNS:
+            columns[column] = pd.Series(dtype="Float64")
+        elif column == "time":
+            columns[column] = pd.Series(dtype="datetime64[ms, UTC]")
+        else:
+            columns[column] = pd.Series(dtype="string")
+    return pd.DataFrame(columns)
+
+
 def to_utc_times(values: pd.Series) -> pd.Series:
     """CloudWatch event times (epoch ms, or Insights' "2026-11-24 01:02:03.456") as UTC datetimes to the ms."""
     import pandas as pd
@@ -243,4 +260,5 @@ def request_counts(requests: pd.DataFrame) -> pd.DataFrame:
     counts = keyed.groupby(["minute", "status"], dropna=False).size().rename("count").reset_index()
     counts["status"] = counts["status"].astype("Int64")
     counts["count"] = counts["count"].astype("int64")
-    return counts.sort_values(["minute", "status"], na_position="last").reset_index(drop=True)
+    counts = counts.sort_values(["minute", "status"], na_position="last").reset_index(drop=True)
+    return counts[list(REQUEST_COUNT_COLUMNS)]

@@ -50,6 +50,7 @@ class InsightsEngine:
         poll_interval_s: float = 1.0,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         row_limit: int = ROW_LIMIT,
+        cancelled: Callable[[], bool] | None = None,
     ) -> None:
         import time
 
@@ -60,6 +61,8 @@ class InsightsEngine:
         self._poll = poll_interval_s
         self._timeout = timeout_s
         self._limit = row_limit
+        # Ctrl-C reaches only the main thread; a collector running us in a worker thread asks us to stop here.
+        self._cancelled = cancelled or (lambda: False)
 
     def run(self, group: str, window: Window, queries: Sequence[str]) -> list[QueryResult]:
         """Start every query, poll until all complete; stop the unfinished ones on any way out."""
@@ -107,6 +110,8 @@ class InsightsEngine:
             )
             if not pending:
                 return results
+            if self._cancelled():
+                raise KeyboardInterrupt
             if self._clock().timestamp() >= deadline:
                 raise ServiceError(
                     f"Logs Insights queries on {group} did not finish within {self._timeout:.0f}s; they were stopped",

@@ -9,6 +9,7 @@ what a line means; they differ only in how lines are selected and how much is re
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -84,13 +85,15 @@ def choose_engine_name(runtime: Runtime, choice: str) -> EngineName:
     return "insights" if choice == "insights" else "scan"
 
 
-def make_engine(runtime: Runtime, choice: str) -> LogEngine:
+def make_engine(runtime: Runtime, choice: str, *, cancelled: Callable[[], bool] | None = None) -> LogEngine:
     name = choose_engine_name(runtime, choice)
     client = runtime.aws.client("logs")
     if name == "insights":
         from apigwops.evidence.insights import InsightsEngine
 
-        return InsightsEngine(client, progress=runtime.progress, clock=runtime.clock, sleep=runtime.sleep)
+        return InsightsEngine(
+            client, progress=runtime.progress, clock=runtime.clock, sleep=runtime.sleep, cancelled=cancelled
+        )
     from apigwops.evidence.scan import ScanEngine
 
     return ScanEngine(client, progress=runtime.progress)

@@ -50,7 +50,7 @@ _VALUE_PATTERNS: dict[str, str] = {
 _NUMERIC_SUFFIXES = ("status", "Status", "latency", "Latency", "Length", "integrationStatus", "dataProcessed")
 
 # Variables an API type cannot log at all: their absence is not a blind spot the user can fix.
-_UNAVAILABLE: dict[str, frozenset[str]] = {
+UNAVAILABLE_FIELDS: dict[str, frozenset[str]] = {
     "REST": frozenset({"route_key", "data_processed", "connection_id", "event_type"}),
     "HTTP": frozenset(
         {
@@ -137,7 +137,7 @@ class AccessLogFormat:
         """Canonical columns the format lacks (and the API type could log): the blind spots."""
         missing = frozenset(ACCESS_LOG_FIELDS) - self.columns
         if api_type is not None:
-            missing -= _UNAVAILABLE.get(api_type, frozenset())
+            missing -= UNAVAILABLE_FIELDS.get(api_type, frozenset())
         return missing
 
 

@@ -117,6 +117,7 @@ WAF_COLUMNS = (
     "request_id",
     "weight",
 )
+REQUEST_COUNT_COLUMNS = ("minute", "status", "count")  # minute: UTC, floored; status: Int64 (NA: unparsed)
 METRIC_COLUMNS = ("namespace", "metric", "stat", "dimensions", "timestamp", "value")
 # `dimensions` is a canonical string "Name=Value,Name=Value" sorted by name, e.g. "ApiName=user-api,Stage=prod".
 
@@ -296,6 +297,10 @@ class Evidence:
     unparsed_lines: int = 0
     logs_bytes_scanned: int = 0
     api_calls: int = 0
+    # Requests per minute and status over the whole window (REQUEST_COUNT_COLUMNS), complete even when
+    # `requests` holds only a subset (Logs Insights returns at most 10,000 rows per query: the "access-logs"
+    # check then has detail["sampled"] True); None when no access logs were read.
+    request_counts: pd.DataFrame | None = None
 
     def check(self, check_id: str) -> Check | None:
         return next((c for c in self.checks if c.id == check_id), None)
