@@ -111,8 +111,11 @@ def write_bundle(
     try:
         (staging / "tables").mkdir()
         tables: dict[str, dict[str, Any]] = {}
-        for name in TABLES:
-            frame = _redact_frame(getattr(evidence, name), redactor)
+        for name in (*TABLES, *optional_tables()):
+            value = getattr(evidence, name, None)
+            if value is None:  # an optional table the collector did not fill
+                continue
+            frame = _redact_frame(value, redactor)
             tables[name] = _write_table(frame, staging, name, fmt)
             progress.step(f"bundle: {name}: {tables[name]['rows']:,} rows")
         config_bytes = _dump_json(
@@ -193,14 +196,15 @@ def read_bundle(path: Path) -> Evidence:
     except (TypeError, ValueError, KeyError) as exc:
         raise UsageError(f"bundle {root}: {MANIFEST} is damaged ({_short(exc)})") from None
     config, token = _read_config(root, manifest["config"])
-    frames: dict[str, pd.DataFrame] = {}
-    for name in TABLES:
+    frames: dict[str, Any] = {}
+    optional = [name for name in optional_tables() if name in manifest["tables"]]
+    for name in (*TABLES, *optional):
         entry = manifest["tables"].get(name)
         file = root / entry["file"] if isinstance(entry, dict) and "file" in entry else None
         if file is None or not file.is_file():
             where = entry["file"] if file is not None and isinstance(entry, dict) else f"table {name!r}"
             checks.append(Check(f"bundle:{name}", "error", f"{where} is missing from the bundle"))
-            frames[name] = _empty_table(name)
+            frames[name] = _empty_table(name) if name in TABLES else None
             continue
         frames[name] = _read_table(root, entry)
     return Evidence(
@@ -214,6 +218,16 @@ def read_bundle(path: Path) -> Evidence:
         logs_bytes_scanned=int(counters.get("logs_bytes_scanned", 0)),
         api_calls=int(counters.get("api_calls", 0)),
         **frames,
+    )
+
+
+def optional_tables() -> tuple[str, ...]:
+    """DataFrame fields of `Evidence` beyond the five required tables (e.g. `request_counts`); None when unset.
+
+    Read from the dataclass so that a table added to the evidence contract is saved without a change here.
+    """
+    return tuple(
+        f.name for f in dataclasses.fields(Evidence) if f.name not in TABLES and "DataFrame" in str(f.type)
     )
 
 

@@ -1,6 +1,7 @@
 """Per-bucket traffic numbers for the incident timeline: requests, 4xx, 5xx and p99 latency.
 
-Access logs give exact numbers (one row per request). When the stage has no access logs the CloudWatch metrics
+Access logs give exact numbers (one row per request); when the collector kept only a sample of the rows
+(Logs Insights returns at most 10,000) its per-minute `request_counts` table supplies the complete counts. When the stage has no access logs the CloudWatch metrics
 table is the fallback: `Count`, `4XXError`/`4xx`, `5XXError`/`5xx` sums and the `Latency` p99 datapoints (the
 largest p99 of a bucket's datapoints stands in for the bucket's p99; percentiles cannot be merged exactly).
 """
@@ -58,7 +59,11 @@ def build_timeline(evidence: Evidence, *, max_buckets: int = 60) -> Timeline:
     count = max(1, int(-(-window.seconds // size)))
     requests = evidence.requests
     if len(requests) and "time" in requests and "status" in requests:
-        return Timeline(window, size, _from_requests(requests, window, size, count), "access-logs")
+        buckets = _from_requests(requests, window, size, count)
+        counts = getattr(evidence, "request_counts", None)  # complete when `requests` is a sample
+        if counts is not None and len(counts):
+            buckets = _with_counts(buckets, counts, window, size, count)
+        return Timeline(window, size, buckets, "access-logs")
     metrics = evidence.metrics
     if len(metrics) and "metric" in metrics:
         buckets = _from_metrics(metrics, window, size, count)
@@ -107,6 +112,41 @@ def _from_requests(requests: pd.DataFrame, window: Window, size: int, count: int
             _float_or_none(p99.get(i)),
         )
         for i in range(count)
+    )
+
+
+def _with_counts(
+    buckets: tuple[Bucket, ...], counts: pd.DataFrame, window: Window, size: int, count: int
+) -> tuple[Bucket, ...]:
+    """Request and error counts from the per-minute counts table; p99 stays from the (sampled) rows."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "bucket": _bucket_index(counts["minute"], window, size),
+            "status": pd.to_numeric(counts["status"], errors="coerce").astype("Float64"),
+            "count": pd.to_numeric(counts["count"], errors="coerce").fillna(0).astype("int64"),
+        }
+    )
+    frame = frame[(frame["bucket"] >= 0) & (frame["bucket"] < count)]
+    status = frame["status"]
+    grouped = frame.groupby("bucket")["count"]
+    total = grouped.sum()
+    c4 = (
+        frame["count"]
+        .where(((status >= 400) & (status < 500)).fillna(False), 0)
+        .groupby(frame["bucket"])
+        .sum()
+    )
+    c5 = (
+        frame["count"]
+        .where(((status >= 500) & (status < 600)).fillna(False), 0)
+        .groupby(frame["bucket"])
+        .sum()
+    )
+    return tuple(
+        Bucket(b.start, int(total.get(i, 0)), int(c4.get(i, 0)), int(c5.get(i, 0)), b.p99_ms)
+        for i, b in enumerate(buckets)
     )
 
 

@@ -170,3 +170,27 @@ def test_not_a_bundle(tmp_path: Path) -> None:
 
 def test_manifest_path_is_accepted_too(bundle: Path) -> None:
     assert len(read_bundle(bundle / "manifest.json").requests) == 50
+
+
+def test_optional_tables_round_trip_and_stay_none_when_unset(tmp_path: Path) -> None:
+    from apigwops.evidence.bundle import optional_tables
+
+    if "request_counts" not in optional_tables():
+        pytest.skip("this evidence contract has no optional request_counts table")
+    evidence = make_evidence(n_requests=120)
+    assert read_bundle(write_bundle(evidence, tmp_path / "none")).request_counts is None  # type: ignore[attr-defined]
+    minute = evidence.requests["time"].dt.floor("min")
+    counts = (
+        pd.DataFrame({"minute": minute, "status": evidence.requests["status"]})
+        .groupby(["minute", "status"])
+        .size()
+        .rename("count")
+        .reset_index()
+    )
+    evidence.request_counts = counts  # type: ignore[attr-defined]
+    path = write_bundle(evidence, tmp_path / "b", fmt="jsonl")
+    pd.testing.assert_frame_equal(read_bundle(path).request_counts, counts)  # type: ignore[attr-defined]
+    (path / "tables" / "request_counts.jsonl").unlink()
+    back = read_bundle(path)
+    assert back.request_counts is None  # type: ignore[attr-defined]
+    assert back.check("bundle:request_counts") is not None

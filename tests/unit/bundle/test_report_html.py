@@ -140,3 +140,30 @@ def test_empty_evidence_still_renders_and_says_so() -> None:
     assert "no access logs or metrics in the window" in html
     assert "No findings." in html
     assert 'id="timeline"' in html
+
+
+def test_timeline_counts_come_from_request_counts_when_rows_are_a_sample() -> None:
+    import dataclasses
+
+    from apigwops.evidence.model import Evidence
+
+    if "request_counts" not in {f.name for f in dataclasses.fields(Evidence)}:
+        import pytest
+
+        pytest.skip("this evidence contract has no request_counts table")
+    full = make_evidence()
+    counts = (
+        pd.DataFrame({"minute": full.requests["time"].dt.floor("min"), "status": full.requests["status"]})
+        .groupby(["minute", "status"])
+        .size()
+        .rename("count")
+        .reset_index()
+    )
+    sampled = make_evidence()
+    sampled.requests = sampled.requests.iloc[::10]
+    sampled.request_counts = counts  # type: ignore[attr-defined]
+    timeline, exact = build_timeline(sampled), build_timeline(full)
+    assert [(b.requests, b.client_errors, b.server_errors) for b in timeline.buckets] == [
+        (b.requests, b.client_errors, b.server_errors) for b in exact.buckets
+    ]
+    assert timeline.total_requests == len(full.requests) != len(sampled.requests)
