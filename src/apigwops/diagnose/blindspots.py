@@ -1,0 +1,133 @@
+"""What the evidence could not show, said plainly, with the access-log format that would have shown it.
+
+The recommended format is the one in the signals reference §8.4 (every value quoted, so it is always valid
+JSON); HTTP APIs drop the REST-only variables and log `routeKey` and `dataProcessed` instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+from apigwops.evidence.model import Evidence
+
+# (JSON key, $context variable) in the order of the signals reference §8.4 (REST).
+REST_FORMAT: tuple[tuple[str, str], ...] = (
+    ("requestId", "requestId"),
+    ("extendedRequestId", "extendedRequestId"),
+    ("requestTimeEpoch", "requestTimeEpoch"),
+    ("apiId", "apiId"),
+    ("stage", "stage"),
+    ("domainName", "domainName"),
+    ("basePathMatched", "customDomain.basePathMatched"),
+    ("httpMethod", "httpMethod"),
+    ("resourcePath", "resourcePath"),
+    ("path", "path"),
+    ("status", "status"),
+    ("responseLength", "responseLength"),
+    ("responseLatency", "responseLatency"),
+    ("errorType", "error.responseType"),
+    ("errorMessage", "error.message"),
+    ("validationError", "error.validationErrorString"),
+    ("integrationStatus", "integration.status"),
+    ("integrationServiceStatus", "integration.integrationStatus"),
+    ("integrationLatency", "integration.latency"),
+    ("integrationError", "integration.error"),
+    ("integrationRequestId", "integration.requestId"),
+    ("authorizerError", "authorizer.error"),
+    ("authorizerStatus", "authorizer.status"),
+    ("authorizerLatency", "authorizer.latency"),
+    ("authorizerIntegrationLatency", "authorizer.integrationLatency"),
+    ("principalId", "authorizer.principalId"),
+    ("authorizeError", "authorize.error"),
+    ("authenticateError", "authenticate.error"),
+    ("wafStatus", "waf.status"),
+    ("wafError", "waf.error"),
+    ("wafLatency", "waf.latency"),
+    ("wafResponseCode", "wafResponseCode"),
+    ("apiKeyId", "identity.apiKeyId"),
+    ("ip", "identity.sourceIp"),
+    ("userAgent", "identity.userAgent"),
+    ("userArn", "identity.userArn"),
+    ("xrayTraceId", "xrayTraceId"),
+)
+_HTTP_DROPPED = ("resourcePath", "extendedRequestId", "xrayTraceId", "apiKeyId")
+_HTTP_DROPPED_PREFIXES = ("waf", "authorize", "authenticate", "authorizerStatus", "authorizerLatency")
+# Fields without which no per-request attribution is possible: worth a note even on a healthy stage.
+KEY_FIELDS = (
+    "status",
+    "error_type",
+    "error_message",
+    "integration_error",
+    "response_latency",
+    "integration_latency",
+)
+
+
+def recommended_format(api_type: str) -> str:
+    """The access-log format to set, as a single line (the value of `accessLogSettings.format`)."""
+    if api_type == "REST":
+        pairs = list(REST_FORMAT)
+    else:
+        pairs = [
+            (key, var)
+            for key, var in REST_FORMAT
+            if key not in _HTTP_DROPPED
+            and not key.startswith(_HTTP_DROPPED_PREFIXES)
+            and key != "authorizerIntegrationLatency"
+        ]
+        pairs.insert(8, ("routeKey", "routeKey"))
+        pairs.append(("dataProcessed", "dataProcessed"))
+    return "{" + ",".join(f'"{key}":"$context.{var}"' for key, var in pairs) + "}"
+
+
+def context_variable(field: str) -> str:
+    """`$context.integration.error` for the canonical column `integration_error`."""
+    from apigwops.evidence.model import ACCESS_LOG_FIELDS
+
+    variables = ACCESS_LOG_FIELDS.get(field)
+    return f"$context.{variables[0]}" if variables else field
+
+
+def format_entry(field: str) -> str:
+    """The `"key":"$context.x"` entry to add to a JSON format for one canonical column."""
+    variable = context_variable(field).removeprefix("$context.")
+    key = next((k for k, v in REST_FORMAT if v == variable), field)
+    return json.dumps({key: f"$context.{variable}"})[1:-1].replace(": ", ":")
+
+
+def blind_spots(evidence: Evidence, needed: Mapping[str, Sequence[str]], access_logs: bool) -> list[str]:
+    """One line per conclusion the evidence prevented; `needed` maps a missing field/source to finding ids."""
+    lines: list[str] = []
+    stage = evidence.config.stage
+    if not access_logs:
+        check = evidence.check("access-logs")
+        why = f" ({check.status}: {check.reason})" if check and check.reason else ""
+        where = "is off" if not stage.access_log_destination else "had no lines in the window"
+        lines.append(
+            f"access logging {where}{why}: failures could not be attributed to causes per request, only from "
+            f"metrics; set the stage's access-log format to {recommended_format(evidence.api.type)}"
+        )
+    for field, finding_ids in sorted(needed.items()):
+        ids = ", ".join(sorted(set(finding_ids)))
+        if field == "execution-logs":
+            if evidence.api.type == "HTTP":
+                continue
+            level = stage.logging_level or "OFF"
+            lines.append(
+                f"execution logs not available (logging level {level}): could not confirm {ids} from "
+                "execution-log lines; set methodSettings '*/*' loggingLevel to ERROR or INFO"
+            )
+        elif access_logs:
+            lines.append(
+                f"access log format lacks {context_variable(field)}: could not check {ids}; add {format_entry(field)}"
+            )
+    if access_logs and not needed:
+        lacking = [f for f in KEY_FIELDS if f in evidence.missing_fields]
+        if lacking:
+            names = ", ".join(context_variable(f) for f in lacking)
+            lines.append(
+                f"access log format lacks {names}: a failure could not be attributed to a cause per request; "
+                f"use {recommended_format(evidence.api.type)}"
+            )
+    return lines

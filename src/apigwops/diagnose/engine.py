@@ -1,0 +1,240 @@
+"""The diagnose engine: triage, then each playbook's decision list over the failing requests, then ranking.
+
+Pure pandas over an `Evidence`; it never calls AWS, so the same playbooks run on live AWS, the sandbox and a
+saved bundle. Within one playbook the first finding that matches a request explains it, so the shares of one
+symptom's findings add up to at most 1 and a mixed incident ranks its causes by how much each explains.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from apigwops.diagnose import template
+from apigwops.diagnose.blindspots import blind_spots, recommended_format
+from apigwops.diagnose.conditions import MatchContext, evaluate_condition, evaluate_match
+from apigwops.diagnose.features import prepare_requests
+from apigwops.diagnose.report import EvidenceItem, Finding, Report
+from apigwops.diagnose.schema import FindingSpec, Playbook
+from apigwops.diagnose.signals import finding_signals, global_signals
+from apigwops.diagnose.triage import triage
+from apigwops.diagnose.vocabulary import CLI_SYMPTOMS, REQUEST_COLUMNS
+from apigwops.errors import UsageError
+from apigwops.evidence.model import Evidence
+from apigwops.timewindow import iso
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DEFAULT_LATENCY_THRESHOLD_MS = 1000.0
+MIN_SLOW_SHARE = 0.01  # latency is a symptom when at least 1% of requests are slow
+# `diagnose 502` / `diagnose 504` mean the same failure class on HTTP APIs, whose codes differ.
+SPECIFIC_STATUSES = {"502": {"REST": (502,), "HTTP": (500, 502)}, "504": {"REST": (504,), "HTTP": (503, 504)}}
+
+
+def diagnose(
+    evidence: Evidence,
+    *,
+    symptom: str = "auto",
+    playbooks: Sequence[Playbook] | None = None,
+    latency_threshold_ms: float = DEFAULT_LATENCY_THRESHOLD_MS,
+) -> Report:
+    """Diagnose one stage in one window; raises UsageError for an unknown symptom or a window without data."""
+    if symptom not in CLI_SYMPTOMS:
+        raise UsageError(f"unknown symptom {symptom!r}; choose one of: {', '.join(CLI_SYMPTOMS)}")
+    if playbooks is None:
+        from apigwops.diagnose.loader import load_playbooks
+
+        playbooks = load_playbooks()
+    full = prepare_requests(evidence, latency_threshold_ms)
+    result = triage(evidence, full)
+    if result.source == "none":
+        raise UsageError(
+            f"no data for {evidence.api.name}/{evidence.api.stage} between {iso(evidence.window.start)} and "
+            f"{iso(evidence.window.end)}: no access-log lines and no metric datapoints",
+            hint="check --api/--stage and widen the window with --since",
+        )
+    frame = _narrow(full, evidence, symptom)
+    signals = global_signals(evidence, full, result, latency_threshold_ms)
+    run = _Run(evidence, frame, signals, _active_families(frame, signals, symptom))
+    ordered = sorted(playbooks, key=lambda p: "any" in p.symptoms)  # "any" playbooks read the blind spots
+    spots: list[str] = []
+    for playbook in ordered:
+        if "any" in playbook.symptoms and not spots:
+            spots = blind_spots(evidence, run.needed, bool(signals["access_logs"]))
+            signals.update(
+                blind_spot_count=len(spots),
+                blind_spot_summary=spots[0].split(":")[0] if spots else None,
+                logging_format_hint=recommended_format(evidence.api.type),
+            )
+        run.playbook(playbook)
+    if not spots:
+        spots = blind_spots(evidence, run.needed, bool(signals["access_logs"]))
+    findings = sorted(run.best().values(), key=lambda f: f.rank_key)
+    return Report(
+        api=evidence.api,
+        window=evidence.window,
+        triage=result,
+        findings=findings,
+        checks=list(evidence.checks),
+        blind_spots=spots,
+        api_calls=evidence.api_calls,
+        logs_bytes_scanned=evidence.logs_bytes_scanned,
+        symptom=symptom,
+    )
+
+
+def _narrow(frame: pd.DataFrame, evidence: Evidence, symptom: str) -> pd.DataFrame:
+    statuses = SPECIFIC_STATUSES.get(symptom, {}).get(evidence.api.type)
+    if statuses is None or frame.empty:
+        return frame
+    keep = frame["status"].isin(statuses).fillna(False) | ~frame["failed"]
+    return frame[keep.astype(bool)]
+
+
+def _family_masks(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    status = frame["status"]
+    return {
+        "401": (status == 401).fillna(False).astype(bool),
+        "403": (status == 403).fillna(False).astype(bool),
+        "429": (status == 429).fillna(False).astype(bool),
+        "5xx": (status >= 500).fillna(False).astype(bool),
+        "latency": frame["slow"] & ~(status >= 500).fillna(False).astype(bool),
+        "any": frame["failed"],
+    }
+
+
+def _active_families(frame: pd.DataFrame, signals: dict[str, Any], symptom: str) -> dict[str, int]:
+    """Failing requests per symptom family that has any (the denominators of `share`)."""
+    wanted = CLI_SYMPTOMS[symptom]
+    counts: dict[str, int] = {}
+    if signals["access_logs"]:
+        for family, mask in _family_masks(frame).items():
+            counts[family] = int(mask.sum())
+        if counts["latency"] < max(1, MIN_SLOW_SHARE * len(frame)):
+            counts["latency"] = 0
+    else:  # metrics only: the 4xx split is unknown, so each 4xx family may hold all of them
+        counts = {f: int(signals["status_4xx"]) for f in ("401", "403", "429")}
+        counts.update({"5xx": int(signals["status_5xx"]), "latency": 0, "any": int(signals["failures"])})
+    active = {f: n for f, n in counts.items() if n > 0 and (not wanted or f == wanted)}
+    active["any"] = counts.get("any", 0)
+    return active
+
+
+class _Run:
+    """State of one diagnosis: remaining requests per family, findings, and what evidence was lacking."""
+
+    def __init__(
+        self, evidence: Evidence, frame: pd.DataFrame, signals: dict[str, Any], active: dict[str, int]
+    ):
+        self.evidence, self.frame, self.signals, self.active = evidence, frame, signals, active
+        self.masks = _family_masks(frame)
+        self.needed: dict[str, list[str]] = defaultdict(list)
+        self.findings: list[Finding] = []
+        unavailable = set(evidence.missing_fields)
+        if not signals["access_logs"]:
+            unavailable |= REQUEST_COLUMNS
+        self.unavailable = frozenset(unavailable)
+        self.exec_messages = self._exec_messages()
+
+    def _exec_messages(self) -> pd.DataFrame | None:
+        logs = self.evidence.execution_logs
+        if self.evidence.api.type == "HTTP":
+            return None
+        check = self.evidence.check("execution-logs")
+        if logs.empty and (check is None or check.status != "ok"):
+            return None
+        return logs
+
+    def playbook(self, playbook: Playbook) -> None:
+        remaining = {family: mask.copy() for family, mask in self.masks.items()}
+        for spec in playbook.findings:
+            if self.evidence.api.type not in spec.api_types or spec.symptom not in self.active:
+                continue
+            finding = self._evaluate(playbook, spec, remaining)
+            if finding is not None:
+                self.findings.append(finding)
+
+    def _evaluate(
+        self, playbook: Playbook, spec: FindingSpec, remaining: dict[str, pd.Series]
+    ) -> Finding | None:
+        matched: pd.Series | None = None
+        exec_lines = 0
+        if spec.match is not None:
+            ctx = MatchContext(self.frame, self.unavailable, self.exec_messages)
+            matched = evaluate_match(spec.match, ctx)
+            if matched is None:
+                for missing in ctx.missing:
+                    self.needed[missing].append(spec.id)
+            if matched is not None:
+                matched = matched & remaining[spec.symptom]
+            exec_lines = sum(ctx.exec_hits.values())
+        values = {**self.signals, **finding_signals(self.evidence, self.frame, matched, exec_lines)}
+        values["symptom_failures"] = self.active[spec.symptom]
+        values["unexplained"] = int(remaining[spec.symptom].sum()) if spec.symptom != "any" else 0
+        count, source = _count(spec, values)
+        from_fallback = bool(source) and source != spec.count[0]
+        values["count"] = count
+        values["share"] = (
+            min(1.0, round(count / values["symptom_failures"], 4)) if values["symptom_failures"] else 0.0
+        )
+        fires = evaluate_condition(spec.when, values) if spec.when is not None else values["matched"] > 0
+        if not fires or (count == 0 and spec.symptom != "any"):
+            return None
+        if source == "unexplained":  # the finding claims every request no earlier finding explained
+            matched = remaining[spec.symptom].copy()
+        if matched is not None:  # a finding that fired explains these requests; later ones see the rest
+            remaining[spec.symptom] &= ~matched
+        return _finding(playbook, spec, values, from_fallback)
+
+    def best(self) -> dict[str, Finding]:
+        """One finding per id (two playbooks may name the same cause): the one that explains most."""
+        best: dict[str, Finding] = {}
+        for finding in self.findings:
+            if finding.id not in best or finding.count > best[finding.id].count:
+                best[finding.id] = finding
+        return best
+
+
+def _count(spec: FindingSpec, values: dict[str, Any]) -> tuple[int, str]:
+    """The first positive signal named in `count`, and its name ("" when none)."""
+    for name in spec.count:
+        value = values.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            return int(value), name
+    return 0, ""
+
+
+def _finding(playbook: Playbook, spec: FindingSpec, values: dict[str, Any], from_fallback: bool) -> Finding:
+    evidence = tuple(
+        EvidenceItem(line.source, template.render(line.detail, values))
+        for line in spec.evidence
+        if (
+            evaluate_condition(line.when, values)
+            if line.when is not None
+            else template.has_values(line.detail, values)
+        )
+    )
+    remediation = (
+        template.render(spec.remediation.text, values),
+        *(template.render(cli, values) for cli in spec.remediation.cli),
+    )
+    symptom = spec.symptom
+    if symptom in ("5xx", "401", "403", "429") and values.get("top_status"):
+        symptom = values["top_status"]
+    return Finding(
+        id=spec.id,
+        symptom=symptom,
+        title=template.render(spec.title, values),
+        severity=spec.severity,
+        share=values["share"],
+        count=values["count"],
+        confidence=spec.fallback_confidence if from_fallback else spec.confidence,
+        evidence=evidence,
+        remediation=remediation,
+        docs=tuple(spec.remediation.docs),
+        playbook=playbook.id,
+        false_positives=tuple(spec.false_positives),
+        context=spec.symptom == "any",
+    )

@@ -1,0 +1,190 @@
+"""Triage before playbooks: status breakdown, error rate and p99 over time, the onset, and the worst routes.
+
+Access logs are the source when present (one row per request); otherwise the stage metrics (Count, 4XXError
+and 5XXError on REST; Count, 4xx and 5xx on HTTP APIs) still give the breakdown and the onset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from apigwops.evidence.model import Evidence
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MAX_BUCKETS = 30
+MIN_RISE = 0.02  # an onset needs the error rate at least 2 points above the baseline
+METRIC_NAMES = {
+    "REST": {"count": "Count", "4xx": "4XXError", "5xx": "5XXError"},
+    "HTTP": {"count": "Count", "4xx": "4xx", "5xx": "5xx"},
+    "WEBSOCKET": {"count": "MessageCount", "4xx": "ClientError", "5xx": "ExecutionError"},
+}
+
+
+@dataclass
+class Bucket:
+    start: datetime
+    requests: int
+    failures: int
+    p99_ms: float | None
+
+    @property
+    def error_rate(self) -> float:
+        return self.failures / self.requests if self.requests else 0.0
+
+
+@dataclass
+class Triage:
+    source: str  # "access-logs", "metrics" or "none"
+    requests: int
+    status: dict[str, int]
+    buckets: list[Bucket] = field(default_factory=list)
+    onset: datetime | None = None
+    routes: list[dict[str, Any]] = field(default_factory=list)
+    bucket_seconds: int = 60
+
+
+def bucket_seconds(window_seconds: float) -> int:
+    """One-minute buckets, widened so a long window still fits in MAX_BUCKETS (chart width)."""
+    seconds = max(60, int(window_seconds // MAX_BUCKETS))
+    return ((seconds + 59) // 60) * 60
+
+
+def triage(evidence: Evidence, frame: pd.DataFrame) -> Triage:
+    size = bucket_seconds(evidence.window.seconds)
+    if not frame.empty:
+        result = _from_requests(frame, evidence, size)
+    else:
+        result = _from_metrics(evidence, size)
+    result.bucket_seconds = size
+    result.onset = find_onset(result.buckets)
+    return result
+
+
+def _from_requests(frame: pd.DataFrame, evidence: Evidence, size: int) -> Triage:
+    import pandas as pd
+
+    status = frame["status"]
+    classes = (status // 100).astype("Int64").astype("string").fillna("?") + "xx"
+    counts = {str(k): int(v) for k, v in classes.value_counts().sort_index().items() if k != "?xx"}
+    breakdown = {"2xx": counts.get("2xx", 0), "4xx": counts.get("4xx", 0), "5xx": counts.get("5xx", 0)}
+    breakdown.update({k: v for k, v in counts.items() if k not in breakdown})
+    start = pd.Timestamp(evidence.window.start)
+    offset = ((frame["time"] - start).dt.total_seconds() // size).astype("Int64")
+    grouped = frame.assign(_bucket=offset).groupby("_bucket", dropna=True)
+    stats = pd.DataFrame(
+        {
+            "requests": grouped.size(),
+            "failures": grouped["failed"].sum(),
+            "p99": grouped["response_latency"].quantile(0.99),
+        }
+    )
+    buckets = _dense_buckets(evidence, size, stats)
+    return Triage("access-logs", len(frame), breakdown, buckets, routes=_routes(frame))
+
+
+def _dense_buckets(evidence: Evidence, size: int, stats: pd.DataFrame) -> list[Bucket]:
+    import pandas as pd
+
+    total = max(1, int(-(-evidence.window.seconds // size)))
+    requests = stats["requests"].to_dict()
+    failures = stats["failures"].to_dict()
+    p99s = stats["p99"].to_dict()
+    buckets = []
+    for i in range(total):
+        p99 = p99s.get(i)
+        buckets.append(
+            Bucket(
+                start=evidence.window.start + timedelta(seconds=i * size),
+                requests=int(requests.get(i, 0)),
+                failures=int(failures.get(i, 0)),
+                p99_ms=None if p99 is None or pd.isna(p99) else float(p99),
+            )
+        )
+    return buckets
+
+
+def _routes(frame: pd.DataFrame, limit: int = 10) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    grouped = frame.groupby(frame["route"].astype("string").fillna("?"))
+    table = grouped.agg(
+        requests=("failed", "size"),
+        client_errors=("status", lambda s: int(((s >= 400) & (s < 500)).sum())),
+        server_errors=("status", lambda s: int((s >= 500).sum())),
+        p99_ms=("response_latency", lambda s: s.quantile(0.99)),
+    )
+    table["failures"] = table["client_errors"] + table["server_errors"]
+    table = table.sort_values(["failures", "requests"], ascending=False).head(limit)
+    rows = []
+    for route, row in table.iterrows():
+        p99 = row["p99_ms"]
+        rows.append(
+            {
+                "route": str(route),
+                "requests": int(row["requests"]),
+                "4xx": int(row["client_errors"]),
+                "5xx": int(row["server_errors"]),
+                "p99_ms": None if pd.isna(p99) else round(float(p99), 1),
+            }
+        )
+    return rows
+
+
+def _from_metrics(evidence: Evidence, size: int) -> Triage:
+    import pandas as pd
+
+    metrics = evidence.metrics
+    names = METRIC_NAMES.get(evidence.api.type, METRIC_NAMES["REST"])
+    if metrics.empty:
+        return Triage("none", 0, {"2xx": 0, "4xx": 0, "5xx": 0})
+    gateway = metrics[metrics["namespace"] == "AWS/ApiGateway"]
+
+    def series(metric: str) -> pd.Series:
+        rows = gateway[gateway["metric"] == metric]
+        times = pd.to_datetime(rows["timestamp"], utc=True)
+        offset = ((times - pd.Timestamp(evidence.window.start)).dt.total_seconds() // size).astype("int64")
+        return pd.to_numeric(rows["value"], errors="coerce").groupby(offset.to_numpy()).sum()
+
+    count, c4, c5 = series(names["count"]), series(names["4xx"]), series(names["5xx"])
+    if count.empty and c4.empty and c5.empty:
+        return Triage("none", 0, {"2xx": 0, "4xx": 0, "5xx": 0})
+    stats = pd.DataFrame({"requests": count, "failures": c4.add(c5, fill_value=0)}).fillna(0)
+    stats["p99"] = float("nan")
+    requests, errors4, errors5 = int(count.sum()), int(c4.sum()), int(c5.sum())
+    status = {"2xx": max(0, requests - errors4 - errors5), "4xx": errors4, "5xx": errors5}
+    return Triage("metrics", requests, status, _dense_buckets(evidence, size, stats))
+
+
+def find_onset(buckets: list[Bucket]) -> datetime | None:
+    """The first bucket whose error rate rose above the baseline and stayed there for the next bucket too.
+
+    Baseline is the lower quartile of the busy buckets' error rates and its noise the deviation within the lower
+    half, so one noisy bucket is not an onset; a one-bucket incident is, when it holds most of the failures.
+    Errors from the first bucket on give no onset: the window shows no baseline to leave.
+    """
+    import statistics
+
+    busy = [b for b in buckets if b.requests]
+    if len(busy) < 3:
+        return None
+    rates = sorted(b.error_rate for b in busy)
+    baseline = rates[len(rates) // 4]
+    lower_half = rates[: max(1, len(rates) // 2)]
+    spread = statistics.median(abs(r - baseline) for r in lower_half)
+    threshold = baseline + max(MIN_RISE, 3 * spread)
+    elevated = [b.error_rate >= threshold for b in busy]
+    if elevated[0]:
+        return None
+    for i in range(1, len(busy)):
+        if elevated[i] and (i + 1 < len(busy) and elevated[i + 1]):
+            return busy[i].start
+    # a short incident (one bucket) still has an onset when it holds most of the window's failures
+    failures = sum(b.failures for b in busy)
+    spikes = [b for b, up in zip(busy, elevated, strict=True) if up]
+    if spikes and sum(b.failures for b in spikes) * 2 >= failures:
+        return spikes[0].start
+    return None
