@@ -11,26 +11,22 @@ so the user waits for a few round trips, not for the number of calls. Every fail
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, date, timedelta
 from functools import partial
 from typing import Any
 
 from apigwops.aws import apigw_items as items
-from apigwops.aws.errors import error_code, skip_reason
-from apigwops.aws.lambda_policy import authorizer_arn, evaluate, execute_api_arn
-from apigwops.aws.paging import all_items, run_all
+from apigwops.aws.lambda_config import lambda_function, lambda_tasks
+from apigwops.aws.paging import all_items
+from apigwops.aws.reader import Reader, Task
 from apigwops.aws.resolve import ResolvedApi, created
 from apigwops.aws.session import AwsContext
-from apigwops.errors import ReadOnlyViolation
 from apigwops.evidence.model import (
     ApiConfig,
     ApiKey,
-    Authorizer,
     Change,
     Check,
     LambdaFunction,
-    Route,
     UsagePlan,
 )
 from apigwops.timewindow import Window, iso
@@ -39,35 +35,11 @@ from apigwops.timewindow import Window, iso
 CHANGE_LOOKBACK = timedelta(hours=1)
 _MISSING = "ResourceNotFoundException"
 
-Task = tuple[str, str, Callable[[], Any]]  # (service, operation, call)
-
-
-class _Reader:
-    """Runs independent reads at once and turns each outcome into a Check."""
-
-    def __init__(self, aws: AwsContext) -> None:
-        self.aws = aws
-        self.checks: list[Check] = []
-
-    def run(self, tasks: dict[str, Task]) -> dict[str, Any]:
-        futures = run_all({check_id: task[2] for check_id, task in tasks.items()})
-        results: dict[str, Any] = {}
-        for check_id, (service, operation, _) in tasks.items():
-            exc = futures[check_id].exception()
-            if isinstance(exc, ReadOnlyViolation):
-                raise exc  # a bug in apigwops, never a skipped check
-            if exc is not None:
-                # left out of the results, so that "not read" never looks like "read, and empty"
-                self.checks.append(Check(check_id, "skipped", skip_reason(exc, service, operation)))
-            else:
-                results[check_id] = futures[check_id].result()
-                self.checks.append(Check(check_id, "ok"))
-        return results
-
 
 def collect_config(aws: AwsContext, resolved: ResolvedApi, window: Window) -> tuple[ApiConfig, list[Check]]:
-    """Read the configuration behind one stage; skipped reads are listed in the returned checks."""
-    reader = _Reader(aws)
+    """Read the configuration behind one stage; the checks are this collection's own (the resolution's
+    are in `resolved.checks`, so a report lists `[*resolved.checks, *checks]` without duplicates)."""
+    reader = Reader()
     api_id, stage = resolved.info.id, resolved.info.stage
     rest = resolved.info.type == "REST"
     variables = dict(resolved.raw_stage.get("variables") or resolved.raw_stage.get("StageVariables") or {})
@@ -144,7 +116,7 @@ def collect_config(aws: AwsContext, resolved: ResolvedApi, window: Window) -> tu
     functions = {r.function_name for r, _ in routes if r.function_name} | {
         a.function_name for a in authorizers if a.function_name
     }
-    second.update(_lambda_tasks(aws, functions))
+    second.update(lambda_tasks(aws, functions))
     got2 = reader.run(second)
 
     if not rest:
@@ -155,11 +127,11 @@ def collect_config(aws: AwsContext, resolved: ResolvedApi, window: Window) -> tu
         ]
         late = {a.function_name for a in authorizers if a.function_name} - functions
         if late:
-            got2.update(reader.run(_lambda_tasks(aws, late)))
+            got2.update(reader.run(lambda_tasks(aws, late)))
             functions |= late
 
     usage_plans, keys = _plans(plans, got2, got.get("config-api-keys") or [])
-    lambdas = [_function(resolved, name, got2, routes, authorizers) for name in sorted(functions)]
+    lambdas = [lambda_function(resolved, name, got2, routes, authorizers) for name in sorted(functions)]
     account = (got.get("config-account") or {}).get("throttleSettings") or {}
     policy = _resource_policy(resolved.raw_api.get("policy")) if rest else None
     config = ApiConfig(
@@ -175,7 +147,7 @@ def collect_config(aws: AwsContext, resolved: ResolvedApi, window: Window) -> tu
         has_resource_policy=policy is not None,
         resource_policy=policy,
     )
-    return config, [*resolved.checks, *reader.checks]
+    return config, reader.checks
 
 
 def quota_period(period: str | None, window: Window) -> tuple[date, date]:
@@ -211,40 +183,6 @@ def _usage(apig: Any, plan_id: str, start: date, end: date) -> dict[str, int]:
         params["position"] = page["position"]
 
 
-def _lambda_tasks(aws: AwsContext, names: set[str]) -> dict[str, Task]:
-    lam = aws.client("lambda")
-    tasks: dict[str, Task] = {}
-    for name in sorted(names):
-        if "${" in name:
-            continue  # a stage variable the stage does not define; nothing to read
-        tasks[f"config-lambda:{name}"] = (
-            "lambda",
-            "GetFunctionConfiguration",
-            partial(_missing_is_none, partial(lam.get_function_configuration, FunctionName=name)),
-        )
-        tasks[f"config-lambda-concurrency:{name}"] = (
-            "lambda",
-            "GetFunctionConcurrency",
-            partial(_missing_is_none, partial(lam.get_function_concurrency, FunctionName=name)),
-        )
-        tasks[f"config-lambda-policy:{name}"] = (
-            "lambda",
-            "GetPolicy",
-            partial(_missing_is_none, partial(lam.get_policy, FunctionName=name)),
-        )
-    return tasks
-
-
-def _missing_is_none(call: Callable[[], Any]) -> Any:
-    """A function without a policy (or that does not exist) is an answer, not a failed read."""
-    try:
-        return call()
-    except Exception as exc:
-        if error_code(exc) == _MISSING:
-            return None
-        raise
-
-
 def _plans(
     plans: list[dict[str, Any]], got: dict[str, Any], raw_keys: list[dict[str, Any]]
 ) -> tuple[list[UsagePlan], list[ApiKey]]:
@@ -259,59 +197,6 @@ def _plans(
         usage = got.get(f"config-usage:{plan['id']}") or {}
         usage_plans.append(items.usage_plan(plan, tuple(sorted(k["id"] for k in plan_keys)), usage))
     return usage_plans, sorted(keys.values(), key=lambda k: k.id)
-
-
-def _function(
-    resolved: ResolvedApi,
-    name: str,
-    got: dict[str, Any],
-    routes: list[tuple[Route, str | None]],
-    authorizers: list[Authorizer],
-) -> LambdaFunction:
-    conf = got.get(f"config-lambda:{name}")
-    if f"config-lambda:{name}" in got and conf is None:
-        return LambdaFunction(
-            name=name, invoke_permission=False, permission_detail="the function does not exist"
-        )
-    conf = conf or {}
-    concurrency = got.get(f"config-lambda-concurrency:{name}") or {}
-    permission, detail = _permission(resolved, name, conf, got, routes, authorizers)
-    return LambdaFunction(
-        name=name,
-        timeout_s=conf.get("Timeout"),
-        memory_mb=conf.get("MemorySize"),
-        reserved_concurrency=concurrency.get("ReservedConcurrentExecutions"),
-        runtime=conf.get("Runtime"),
-        last_modified=items.parse_timestamp(conf.get("LastModified")),
-        invoke_permission=permission,
-        permission_detail=detail,
-    )
-
-
-def _permission(
-    resolved: ResolvedApi,
-    name: str,
-    conf: dict[str, Any],
-    got: dict[str, Any],
-    routes: list[tuple[Route, str | None]],
-    authorizers: list[Authorizer],
-) -> tuple[bool | None, str]:
-    policy_key = f"config-lambda-policy:{name}"
-    if policy_key not in got or not conf:
-        return None, "unknown: the function's configuration or policy could not be read"
-    region, api_id, stage = resolved.info.region, resolved.info.id, resolved.info.stage
-    account = str(conf.get("FunctionArn", "")).split(":")[4] if conf.get("FunctionArn") else "*"
-    arns = [
-        execute_api_arn(region, account, api_id, stage, route.key)
-        for route, role in routes
-        if route.function_name == name and not role
-    ]
-    arns += [authorizer_arn(region, account, api_id, a.id) for a in authorizers if a.function_name == name]
-    if not arns:
-        return None, "invoked with the integration's IAM role; the resource policy is not needed"
-    policy = (got[policy_key] or {}).get("Policy")
-    verdict = evaluate(policy, arns)
-    return verdict.allowed, verdict.detail
 
 
 def _resource_policy(policy: Any) -> str | None:

@@ -112,6 +112,8 @@ def test_rest_usage_plans_keys_account_and_policy(world: World, aws: AwsContext)
     assert usage.status == "skipped"
     assert usage.reason == "not supported by this endpoint: apigateway:GetUsage"
     assert plan.usage == {}
+    # the resolution's own checks stay in resolved.checks and are not repeated here
+    assert not {"config-deployments", "config-waf-acl", "config-waf-logging"} & set(by_id(checks))
 
 
 def test_usage_where_get_usage_answers(world: World, aws: AwsContext) -> None:
