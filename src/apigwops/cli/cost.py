@@ -325,6 +325,8 @@ def _print_frame(runtime: Runtime, frame: pd.DataFrame, title: str) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from apigwops.cost.render import money_text
+
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
         numeric = column not in ("component", "tier", "unit", "price", "status", "source", "detail")
@@ -335,7 +337,7 @@ def _print_frame(runtime: Runtime, frame: pd.DataFrame, title: str) -> None:
             if value is None or (isinstance(value, float) and value != value):
                 cells.append("")
             elif isinstance(value, Decimal):
-                cells.append(f"{value:,.2f}")
+                cells.append(money_text(value))
             elif isinstance(value, int):
                 cells.append(f"{value:,}")
             else:

@@ -79,6 +79,10 @@ def build(
     if region is not None:
         changes["region"] = region
     if flags.endpoint_type is not None:
+        if flags.endpoint_type not in ("regional", "edge", "private"):
+            raise UsageError(
+                f"--endpoint-type: choose regional, edge or private, got {flags.endpoint_type!r}"
+            )
         changes["endpoint_type"] = flags.endpoint_type
     for flag, name in NUMBER_FLAGS.items():
         raw = flags.numbers.get(flag)

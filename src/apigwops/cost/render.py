@@ -6,7 +6,7 @@ DataFrames, so every output mode shows the same numbers.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from apigwops.cost.catalog import RegionPrices
@@ -22,9 +22,20 @@ MILLION = Decimal(1_000_000)
 TOTAL = "TOTAL"
 
 
+def money_text(value: Decimal) -> str:
+    """Cents, or four decimals for rates that were kept at four (per-key costs)."""
+    exponent = value.as_tuple().exponent
+    return f"{value:,.4f}" if isinstance(exponent, int) and exponent < -2 else f"{value:,.2f}"
+
+
 def usd(value: Decimal | None) -> float | None:
     """A JSON number in dollars and cents (418.8), from the exact Decimal."""
     return None if value is None else float(cents(value))
+
+
+def rate(value: Decimal | None) -> float | None:
+    """Per-key and per-unit rates keep four decimals: a free-tier key often costs a fraction of a cent."""
+    return None if value is None else float(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
 def quantity(value: Decimal) -> float | int:
@@ -61,7 +72,7 @@ def estimate_to_dict(est: Estimate) -> dict[str, Any]:
                 "keys": t.keys,
                 "requests": quantity(t.requests),
                 "usd": usd(t.usd),
-                "usd_per_key": usd(t.usd_per_key),
+                "usd_per_key": rate(t.usd_per_key),
                 "components": {name: usd(v) for name, v in t.components.items()},
             }
             for t in est.tiers
@@ -111,7 +122,11 @@ def tiers_frame(est: Estimate) -> pd.DataFrame:
         row: dict[str, Any] = {"tier": t.tier, "keys": t.keys, "requests": quantity(t.requests)}
         row.update({n: cents(t.components.get(n, Decimal(0))) for n in names})
         row["usd"] = cents(t.usd)
-        row["usd_per_key"] = cents(t.usd_per_key) if t.usd_per_key is not None else None
+        row["usd_per_key"] = (
+            t.usd_per_key.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+            if t.usd_per_key is not None
+            else None
+        )
         rows.append(row)
     if rows:
         total: dict[str, Any] = {
@@ -172,7 +187,7 @@ def _md_table(frame: pd.DataFrame) -> str:
         if value is None or (isinstance(value, float) and value != value):
             return ""
         if isinstance(value, Decimal):
-            return f"{value:,.2f}"
+            return money_text(value)
         if isinstance(value, int):
             return f"{value:,}"
         return str(value).replace("|", "\\|")

@@ -100,6 +100,9 @@ def test_markdown_and_table_outputs(capsys: pytest.CaptureFixture[str]) -> None:
         (["--region", "mars-east-1"], "no prices for region 'mars-east-1'"),
         (["--api-type", "http", "--requests", "1M", "--waf-acls", "1"], "WAF protects REST APIs only"),
         (["--api", "x"], "--api and --stage go together"),
+        (["--endpoint-type", "bogus"], "--endpoint-type: choose regional, edge or private"),
+        (["--hours-per-month", "0"], "--hours-per-month: must be between 1 and 744"),
+        (["--data-transfer", "cheap"], "--data-transfer: choose tiered, flat or none"),
     ],
 )
 def test_bad_flags_exit_2_one_line(capsys: pytest.CaptureFixture[str], args: list[str], needle: str) -> None:

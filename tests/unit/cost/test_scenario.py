@@ -126,3 +126,19 @@ def test_invalid_yaml_and_missing_file(tmp_path: Path, catalog: Catalog) -> None
 def test_tiers_only_for_rest(tmp_path: Path, catalog: Catalog) -> None:
     message = error_of(write(tmp_path, GOOD.replace("api_type: rest", "api_type: http")), catalog)
     assert "usage-plan tiers exist for REST APIs only" in message
+
+
+def test_provisioned_concurrency_example_from_a_scenario(tmp_path: Path, catalog: Catalog) -> None:
+    """The Lambda page's Provisioned Concurrency Example 1 ($19.96) written as a scenario file."""
+    text = """\
+requests: 0
+lambda:
+  requests: 3M
+  memory_mb: 1536
+  duration_ms: 120
+  provisioned: {concurrency: 100, hours: 8, requests: 500K, duration_ms: 100}
+options: {free_tier: true}
+"""
+    scenario = load_scenario(write(tmp_path, text), catalog)
+    est = estimate(scenario.to_usage(), catalog, scenario.to_options())
+    assert round(est.total_usd, 2) == D("19.96")

@@ -155,3 +155,24 @@ def test_unknown_region_names_the_refresh(catalog: Catalog) -> None:
         estimate(Usage(region="mars-east-1"), catalog)
     assert info.value.hint
     assert "--refresh" in info.value.hint
+
+
+def test_cost_never_decreases_with_volume_and_blended_rate_never_increases(catalog: Catalog) -> None:
+    """Graduated tiers: more requests never cost less, and the average price per request never rises."""
+    import random
+
+    rng = random.Random(7)
+    volumes = sorted(
+        {rng.randrange(0, 25_000_000_000) for _ in range(300)} | {333_000_000, 10**9, 2 * 10**10}
+    )
+    previous_cost = D(0)
+    previous_rate = D(1)
+    for api_type in ("rest", "http"):
+        previous_cost, previous_rate = D(0), D(1)
+        for volume in volumes:
+            cost = estimate(Usage(api_type=api_type, requests=D(volume)), catalog).total_usd  # type: ignore[arg-type]
+            assert cost >= previous_cost
+            if volume:
+                assert cost / volume <= previous_rate
+                previous_rate = cost / volume
+            previous_cost = cost
