@@ -91,50 +91,54 @@ def _empty(fmt: AccessLogFormat) -> pd.DataFrame:
 def _parse_json(fmt: AccessLogFormat, lines: pd.Series) -> tuple[pd.DataFrame, list[int]]:
     import pandas as pd
 
-    documents: dict[int, dict[str, Any]] = {}
+    documents: list[dict[str, Any]] = []
+    index: list[int] = []
     broken: list[int] = []
     loads = json.loads
-    for index, line in lines.items():
+    for position, line in zip(lines.index, lines.to_list(), strict=True):
         try:
             document = loads(line)
         except ValueError:
             document = None
         if isinstance(document, dict):
-            documents[int(index)] = document  # type: ignore[call-overload]
+            documents.append(document)
+            index.append(int(position))
         else:
-            broken.append(int(index))  # type: ignore[call-overload]
-    top = pd.DataFrame.from_dict(documents, orient="index", dtype=object) if documents else pd.DataFrame()
+            broken.append(int(position))
     columns: dict[str, pd.Series] = {}
     for leaf in fmt.json_leaves:
-        raw = _leaf_values(top, leaf.path)
+        raw = pd.Series(_leaf_values(documents, leaf.path), index=index, dtype=object)
         if leaf.pattern is None:
             columns[leaf.fields[0].name] = raw
         else:
             split = raw.astype("string").str.extract(leaf.pattern)
             for name in split.columns:
                 columns[str(name)] = split[name]
-    good = pd.DataFrame(columns, index=top.index)
+    good = pd.DataFrame(columns, index=pd.Index(index, dtype="int64"))
     rescued: dict[int, dict[str, str]] = {}
     failed: list[int] = []
-    for index in broken:
-        values = _rescue_json_line(fmt, str(lines[index]))
+    for position in broken:
+        values = _rescue_json_line(fmt, str(lines[position]))
         if values:
-            rescued[index] = values
+            rescued[position] = values
         else:
-            failed.append(index)
+            failed.append(position)
     if rescued:
         good = pd.concat([good, pd.DataFrame.from_dict(rescued, orient="index", dtype=object)])
     return good, failed
 
 
-def _leaf_values(top: pd.DataFrame, path: tuple[str, ...]) -> pd.Series:
-    import pandas as pd
-
-    if path[0] not in top.columns:
-        return pd.Series(pd.NA, index=top.index, dtype=object)
-    values = top[path[0]]
-    for part in path[1:]:
-        values = values.map(lambda node, key=part: node.get(key) if isinstance(node, dict) else None)
+def _leaf_values(documents: list[dict[str, Any]], path: tuple[str, ...]) -> list[Any]:
+    """One key's values across documents; list comprehensions beat a DataFrame of whole documents here."""
+    first = path[0]
+    if len(path) == 1:
+        return [d.get(first) for d in documents]
+    values: list[Any] = []
+    for document in documents:
+        node: Any = document
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        values.append(node)
     return values
 
 
@@ -175,19 +179,28 @@ def _canonical_frame(
     sources = _column_source(fmt)
     for column in ACCESS_LOG_FIELDS:
         source = sources.get(column)
-        if source is None or source.name not in values.columns:
+        present = source is not None and source.name in values.columns
+        if column in ACCESS_LOG_INT_COLUMNS or column in ACCESS_LOG_FLOAT_COLUMNS:
+            is_int = column in ACCESS_LOG_INT_COLUMNS
+            if not present:
+                out[column] = pd.Series(pd.NA, index=index, dtype="Int64" if is_int else "Float64")
+                continue
+            # Numbers straight from the objects ("-", "" and text coerce to NA): no string round trip.
+            numbers = pd.Series(
+                pd.to_numeric(values[source.name].to_numpy(dtype=object), errors="coerce"),  # type: ignore[union-attr]
+                index=index,
+            )
+            out[column] = numbers.astype("Int64") if is_int else numbers.astype("Float64")
+            continue
+        if not present:
             raw = pd.Series(pd.NA, index=index, dtype="string")
         else:
-            raw = values[source.name].astype("string").str.strip()
+            raw = values[source.name].astype("string").str.strip()  # type: ignore[union-attr]
             raw = raw.mask(raw.isin(["-", ""]))
-        if column in ACCESS_LOG_INT_COLUMNS:
-            out[column] = pd.to_numeric(raw, errors="coerce").astype("Int64")
-        elif column in ACCESS_LOG_FLOAT_COLUMNS:
-            out[column] = pd.to_numeric(raw, errors="coerce").astype("Float64")
-        elif column == "time":
+        if column == "time":
             out[column] = _times(raw, source.variable if source else None, event_times, index)
         else:
-            out[column] = raw.astype("string")
+            out[column] = raw
     frame = pd.DataFrame(out, index=index)
     frame["route"] = derive_route(frame)
     return frame[list(REQUEST_COLUMNS)]
