@@ -29,10 +29,11 @@ def json_lines(n: int, broken_every: int = 0) -> list[str]:
     out = []
     for i in range(n):
         err = 'said "no"' if broken_every and i % broken_every == 0 else "-"
+        status = 502 if i % 20 == 0 else 200
         out.append(
-            '{"requestId":"r%d","requestTimeEpoch":"%d","httpMethod":"GET","resourcePath":"/users/{id}","status":"%d",'
-            '"responseLatency":"%d","errorType":"-","integrationError":"%s","ip":"198.51.100.%d"}'
-            % (i, 1_763_946_000_000 + i, 502 if i % 20 == 0 else 200, i % 900, err, i % 250)
+            f'{{"requestId":"r{i}","requestTimeEpoch":"{1_763_946_000_000 + i}","httpMethod":"GET",'
+            f'"resourcePath":"/users/{{id}}","status":"{status}","responseLatency":"{i % 900}","errorType":"-",'
+            f'"integrationError":"{err}","ip":"198.51.100.{i % 250}"}}'
         )
     return out
 
