@@ -7,9 +7,11 @@ forbids loads through its Content-Security-Policy, and unit tests check it holds
 
 from __future__ import annotations
 
+import html
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -51,11 +53,21 @@ def _pixels_like(image: np.ndarray, hex_color: str, tolerance: float = 0.03) -> 
     return np.all(np.abs(image[:, :, :3] - rgb) <= tolerance, axis=2)
 
 
-def test_report_renders_chart_and_every_finding_in_chromium(tmp_path: Path) -> None:
+def _engine_report(evidence: Any) -> dict[str, Any]:
+    engine = pytest.importorskip(
+        "apigwops.diagnose.engine", reason="the diagnose engine is not in this build"
+    )
+    report: dict[str, Any] = engine.diagnose(evidence).as_json()
+    return report
+
+
+@pytest.mark.parametrize("source", ["design-example", "diagnose-engine"])
+def test_report_renders_chart_and_every_finding_in_chromium(tmp_path: Path, source: str) -> None:
     from matplotlib.image import imread
 
     evidence = make_evidence()
-    report = make_report_json(evidence)
+    report = make_report_json(evidence) if source == "design-example" else _engine_report(evidence)
+    assert report["findings"]
     page = tmp_path / "incident.html"
     page.write_text(render_incident_html(report, evidence), encoding="utf-8")
     png = tmp_path / "shot.png"
@@ -85,4 +97,4 @@ def test_report_renders_chart_and_every_finding_in_chromium(tmp_path: Path) -> N
     assert 'class="marker marker-onset"' in dom.stdout
     for finding in report["findings"]:  # type: ignore[attr-defined]
         assert f'data-finding-id="{finding["id"]}"' in dom.stdout
-        assert finding["title"] in dom.stdout
+        assert html.escape(finding["title"], quote=True) in dom.stdout or finding["title"] in dom.stdout
