@@ -95,7 +95,44 @@ def build_account(endpoint: str, now: datetime = NOW) -> None:
         for n in range(keys):
             key = apig.create_api_key(name=f"{name}-{n}", enabled=True)
             apig.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    waf = _client(endpoint, "wafv2")
+    visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "m"}
+    rules = [
+        {"Name": "rate", "Priority": 1, "Action": {"Block": {}}, "VisibilityConfig": visibility,
+         "Statement": {"RateBasedStatement": {"Limit": 2000, "AggregateKeyType": "IP"}}},
+        {"Name": "common", "Priority": 2, "OverrideAction": {"None": {}}, "VisibilityConfig": visibility,
+         "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet"}}},
+    ]  # fmt: skip
+    acl = waf.create_web_acl(
+        Name="shop-acl",
+        Scope="REGIONAL",
+        DefaultAction={"Allow": {}},
+        VisibilityConfig=visibility,
+        Rules=rules,
+    )
+    waf.associate_web_acl(
+        WebACLArn=acl["Summary"]["ARN"],
+        ResourceArn=f"arn:aws:apigateway:{REGION}::/restapis/{api_id}/stages/prod",
+    )
+    http = _client(endpoint, "apigatewayv2")
+    http_id = http.create_api(Name="shop-http", ProtocolType="HTTP")["ApiId"]
+    integration = http.create_integration(
+        ApiId=http_id,
+        IntegrationType="AWS_PROXY",
+        IntegrationUri=fn["FunctionArn"],
+        PayloadFormatVersion="2.0",
+    )
+    http.create_route(
+        ApiId=http_id, RouteKey="GET /items", Target=f"integrations/{integration['IntegrationId']}"
+    )
+    http.create_stage(ApiId=http_id, StageName="$default", AutoDeploy=True)
     cw = _client(endpoint, "cloudwatch")
+    for day in range(DAYS):
+        cw.put_metric_data(
+            Namespace="AWS/ApiGateway",
+            MetricData=[{"MetricName": "Count", "Timestamp": now - timedelta(days=day, hours=1), "Value": 7000,
+                         "Dimensions": [{"Name": "ApiId", "Value": http_id}, {"Name": "Stage", "Value": "$default"}]}],
+        )  # fmt: skip
     for day in range(DAYS):
         stamp = now - timedelta(days=day, hours=1)
         cw.put_metric_data(
@@ -133,6 +170,8 @@ def test_live_usage_from_the_sandbox_account(runtime: Runtime) -> None:
     assert usage.region == REGION
     assert usage.requests == DAILY_REQUESTS * 30  # 10 days of 100,000 scaled to a 30-day month
     assert usage.cache_gb == D("0.5")
+    assert usage.waf is not None
+    assert (usage.waf.web_acls, usage.waf.rules) == (1, 2)
     fn = usage.lambda_
     assert fn is not None
     assert (fn.memory_mb, fn.duration_ms, fn.arch, fn.requests) == (1024, 80, "arm64", DAILY_REQUESTS * 30)
@@ -146,11 +185,30 @@ def test_live_usage_from_the_sandbox_account(runtime: Runtime) -> None:
     assert any("per-key usage unavailable" in n and "GetUsage" in n for n in usage.notes)
 
     est = estimate(usage, load_catalog(use_cache=False))
-    names = [c.component for c in est.components]
-    assert names[:3] == ["api-requests", "cache-0.5gb", "lambda-requests"]
+    lines = {c.component: round(c.usd, 2) for c in est.components}
     assert any("per-key usage unavailable" in a for a in est.assumptions)
-    # 3M requests x $3.50/M + 0.5 GB cache 730 h x $0.02 + 3M x $0.20/M + 3M x 0.08 s x 1 GB x $0.0000133334
-    assert round(est.total_usd, 2) == D("10.50") + D("14.60") + D("0.60") + D("3.20")
+    # 3M requests x $3.50/M; 0.5 GB cache 730 h x $0.02; 3M x $0.20/M; 3M x 0.08 s x 1 GB x $0.0000133334;
+    # WAF: $5 web ACL + 2 rules x $1 + 3M x $0.60/M
+    assert lines == {
+        "api-requests": D("10.50"),
+        "cache-0.5gb": D("14.60"),
+        "lambda-requests": D("0.60"),
+        "lambda-duration": D("3.20"),
+        "waf-web-acls": D("5.00"),
+        "waf-rules": D("2.00"),
+        "waf-requests": D("1.80"),
+    }
+
+
+def test_live_usage_of_an_http_api(runtime: Runtime) -> None:
+    """HTTP API metrics are keyed by ApiId; its Lambda is found through GetRoutes + GetIntegrations."""
+    usage = usage_from_stage(runtime, "shop-http", "$default", days=DAYS)
+    assert usage.api_type == "http"
+    assert usage.requests == 7000 * 30
+    assert usage.tiers == ()
+    assert usage.waf is None
+    assert usage.lambda_ is not None
+    assert usage.lambda_.memory_mb == 1024
 
 
 def test_unknown_api_is_a_usage_error(runtime: Runtime) -> None:
