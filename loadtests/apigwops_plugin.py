@@ -34,6 +34,7 @@ locust.runners.WORKER_REPORT_INTERVAL = 1.0
 
 PROGRESS_MARK = "@@apigwops-progress "
 SERIES_INTERVAL_S = 1.0
+LAG_PROBE_S = 0.05
 
 
 def params() -> dict[str, Any]:
@@ -67,7 +68,8 @@ class _Collector:
         self.ramp: dict[str, Any] | None = None
         self.started: float | None = None
         self.environment: Any = None
-        self.worker_cpu: dict[str, float] = {}
+        self.lags_ms: list[float] = []  # this process's event-loop lag samples since the last report
+        self.worker_lag_ms: dict[str, float] = {}  # master: latest median lag per worker
 
 
 COLLECTOR = _Collector()
@@ -104,7 +106,22 @@ def _on_request(response: Any = None, exception: Any = None, **_: Any) -> None:
     COLLECTOR.pending_status[key] += 1
 
 
+def _take_lag_ms() -> float | None:
+    """Median event-loop lag since the last call: how late a 50 ms sleep wakes up. A CPU-bound or starved
+    Locust wakes late, and then every response time it measures includes that wait."""
+    lags, COLLECTOR.lags_ms = sorted(COLLECTOR.lags_ms), []
+    return round(lags[len(lags) // 2], 2) if lags else None
+
+
+def _watch_loop_lag() -> None:
+    while True:
+        started = time.perf_counter()
+        gevent.sleep(LAG_PROBE_S)
+        COLLECTOR.lags_ms.append(max(time.perf_counter() - started - LAG_PROBE_S, 0.0) * 1000)
+
+
 def _on_report_to_master(client_id: str, data: dict[str, Any]) -> None:
+    data["apigwops_lag_ms"] = _take_lag_ms()
     data["apigwops_status"] = dict(COLLECTOR.pending_status)
     data["apigwops_extras"] = dict(COLLECTOR.pending_extras)
     COLLECTOR.pending_status.clear()
@@ -112,6 +129,8 @@ def _on_report_to_master(client_id: str, data: dict[str, Any]) -> None:
 
 
 def _on_worker_report(client_id: str, data: dict[str, Any]) -> None:
+    if data.get("apigwops_lag_ms") is not None:
+        COLLECTOR.worker_lag_ms[client_id] = float(data["apigwops_lag_ms"])
     COLLECTOR.status.update(data.get("apigwops_status", {}))
     for key, value in data.get("apigwops_extras", {}).items():
         if isinstance(value, dict) and isinstance(COLLECTOR.extras.get(key), dict):
@@ -150,10 +169,9 @@ def _sample_series(environment: Any) -> None:
         hist = dict(total.response_times)
         delta = _hist_diff(hist, previous_hist)
         runner = environment.runner
-        cpu = getattr(runner, "current_cpu_usage", 0.0)
+        lag = _take_lag_ms()
         if isinstance(runner, MasterRunner):
-            cpus = [float(getattr(c, "cpu_usage", 0.0)) for c in runner.clients.values()]
-            cpu = max(cpus, default=0.0)
+            lag = max(COLLECTOR.worker_lag_ms.values(), default=None)
         point = {
             "t": round(now, 3),
             "users": runner.user_count if runner else 0,
@@ -162,7 +180,7 @@ def _sample_series(environment: Any) -> None:
             "rps": round((total.num_requests - previous_requests) / max(now - previous_time, 1e-6), 2),
             "p95_ms": _percentile(delta, 0.95),
             "status_429": COLLECTOR.status.get("429", 0),
-            "locust_cpu": cpu,
+            "loop_lag_ms": lag,
         }
         COLLECTOR.series.append(point)
         previous_hist, previous_requests, previous_time = hist, total.num_requests, now
@@ -172,10 +190,13 @@ def _sample_series(environment: Any) -> None:
 
 
 def _on_test_start(environment: Any, **_: Any) -> None:
-    if isinstance(environment.runner, WorkerRunner) or COLLECTOR.started is not None:
+    if COLLECTOR.started is not None:
         return
     COLLECTOR.started = time.time()
-    gevent.spawn(_sample_series, environment)
+    if not isinstance(environment.runner, MasterRunner):
+        gevent.spawn(_watch_loop_lag)  # where the users run: locally, or on each worker
+    if not isinstance(environment.runner, WorkerRunner):
+        gevent.spawn(_sample_series, environment)
 
 
 def _on_spawning_complete(user_count: int) -> None:

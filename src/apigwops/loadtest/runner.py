@@ -169,6 +169,7 @@ def run_locust(
         pump.join(timeout=5)
     html = result_dir / "locust.html"
     raw = json.loads(result_file.read_text(encoding="utf-8")) if result_file.is_file() else None
+    lags = [point.get("loop_lag_ms") for point in (raw or {}).get("series", [])]
     if raw is None and not (interrupted or timed_out):
         raise UsageError(
             f"Locust exited with code {proc.returncode} before producing results: {_last_error(log_path)}"
@@ -178,7 +179,7 @@ def run_locust(
         exit_code=proc.returncode,
         interrupted=interrupted,
         timed_out=timed_out,
-        cpu=watcher.report(),
+        cpu=watcher.report(lags),
         html=html if html.is_file() else None,
         log=log_path,
         command=argv,

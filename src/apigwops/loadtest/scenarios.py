@@ -44,7 +44,9 @@ SCENARIOS: dict[str, Scenario] = {
             single_process=True,
             check="waf",
         ),
-        Scenario("websocket", "websocket.py", "WebSocket connect, send, receive; latency of each step"),
+        Scenario(
+            "websocket", "websocket_roundtrip.py", "WebSocket connect, send, receive; latency of each step"
+        ),
     )
 }
 

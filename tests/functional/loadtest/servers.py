@@ -109,3 +109,86 @@ def serve(state: ServerState | None = None) -> Iterator[tuple[str, ServerState]]
     finally:
         server.shutdown()
         server.server_close()
+
+
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+@dataclass
+class WsState:
+    connections: int = 0
+    messages: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _ws_handler(state: WsState) -> type[BaseHTTPRequestHandler]:
+    """RFC 6455, just enough: the upgrade handshake, then echo each text frame back as {"echo": text}."""
+    import base64
+    import hashlib
+    import json
+    import struct
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            return None
+
+        def _read_frame(self) -> tuple[int, bytes] | None:
+            head = self.rfile.read(2)
+            if len(head) < 2:
+                return None
+            opcode, length = head[0] & 0x0F, head[1] & 0x7F
+            if length == 126:
+                length = struct.unpack(">H", self.rfile.read(2))[0]
+            elif length == 127:
+                length = struct.unpack(">Q", self.rfile.read(8))[0]
+            mask = self.rfile.read(4) if head[1] & 0x80 else b"\0\0\0\0"
+            data = bytes(b ^ mask[i % 4] for i, b in enumerate(self.rfile.read(length)))
+            return opcode, data
+
+        def _send_frame(self, opcode: int, data: bytes) -> None:
+            header = bytes([0x80 | opcode])
+            header += bytes([len(data)]) if len(data) < 126 else bytes([126]) + struct.pack(">H", len(data))
+            self.wfile.write(header + data)
+            self.wfile.flush()
+
+        def do_GET(self) -> None:
+            key = self.headers.get("Sec-WebSocket-Key", "")
+            accept = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
+            self.send_response(101)
+            self.send_header("Upgrade", "websocket")
+            self.send_header("Connection", "Upgrade")
+            self.send_header("Sec-WebSocket-Accept", accept)
+            self.end_headers()
+            self.wfile.flush()
+            with state.lock:
+                state.connections += 1
+            while (frame := self._read_frame()) is not None:
+                opcode, data = frame
+                if opcode == 8:  # close
+                    self._send_frame(8, b"")
+                    break
+                if opcode == 1:
+                    text = data.decode()
+                    with state.lock:
+                        state.messages.append(text)
+                    self._send_frame(1, json.dumps({"echo": text}).encode())
+            self.close_connection = True
+
+    return Handler
+
+
+@contextmanager
+def serve_websocket() -> Iterator[tuple[str, WsState]]:
+    """A WebSocket echo server on 127.0.0.1; yields (ws:// URL, state)."""
+    state = WsState()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ws_handler(state))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"ws://127.0.0.1:{server.server_address[1]}", state
+    finally:
+        server.shutdown()
+        server.server_close()

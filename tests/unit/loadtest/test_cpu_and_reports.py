@@ -23,6 +23,10 @@ def test_cpu_median_ignores_first_sample_and_flags_saturation() -> None:
     assert not busy.reliable
     assert "--workers" in busy.to_dict()["advice"]
     assert judge_samples({}).reliable
+    starved = judge_samples({1: [0.0, 50.0, 50.0]}, lags_ms=[100.0, 30.0, 25.0, 2.0])
+    assert starved.loop_lag_ms == 25.0
+    assert not starved.reliable
+    assert judge_samples({1: [0.0, 50.0]}, lags_ms=[None, 1.0, 2.0]).reliable
 
 
 def _report(slos: list[str], cpu_samples: list[float] | None = None, exclude_ramp: bool = False):
