@@ -10,6 +10,9 @@ from apigwops.aws.session import AwsContext
 from apigwops.aws.settings import AwsSettings
 from apigwops.errors import CredentialsError, ExitCode, NotFoundError, ServiceError, UsageError
 
+# One worker runs the whole module, so the moto account is built once (module-scoped fixture).
+pytestmark = pytest.mark.xdist_group("aws-resolve-world")
+
 
 @pytest.fixture(scope="module")
 def world(moto_server: str) -> World:

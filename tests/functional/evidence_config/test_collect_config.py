@@ -35,6 +35,9 @@ from apigwops.evidence.config import collect_config
 from apigwops.evidence.model import ApiConfig, Check
 from apigwops.timewindow import Window
 
+# One worker runs the whole module, so the moto account is built once (module-scoped fixture).
+pytestmark = pytest.mark.xdist_group("evidence-config-world")
+
 
 @pytest.fixture(scope="module")
 def world(moto_server: str) -> World:
@@ -287,3 +290,54 @@ def test_token_checked_against_the_collected_authorizer(world: World, aws: AwsCo
     finding = check_token(wrong, config, window, "GET /orders")
     assert finding.problems == ("audience-mismatch", "missing-scope")
     assert wrong not in repr(finding)
+
+
+def test_http_lambda_authorizer_function_is_read_in_a_late_round(world: World, aws: AwsContext) -> None:
+    v2 = world.client("apigatewayv2")
+    api_id = v2.create_api(Name="req-auth-api", ProtocolType="HTTP")["ApiId"]
+    authorizer_id = v2.create_authorizer(
+        ApiId=api_id,
+        AuthorizerType="REQUEST",
+        Name="lambda-auth",
+        IdentitySource=["$request.header.X-Tenant"],
+        AuthorizerUri=(
+            f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{world.function_arns['auth-fn']}/invocations"
+        ),
+        AuthorizerPayloadFormatVersion="2.0",
+        EnableSimpleResponses=True,
+        AuthorizerResultTtlInSeconds=60,
+    )["AuthorizerId"]
+    integration = v2.create_integration(
+        ApiId=api_id,
+        IntegrationType="HTTP_PROXY",
+        IntegrationUri="https://backend.example.com",
+        IntegrationMethod="ANY",
+    )
+    v2.create_route(
+        ApiId=api_id,
+        RouteKey="ANY /{proxy+}",
+        Target=f"integrations/{integration['IntegrationId']}",
+        AuthorizationType="CUSTOM",
+        AuthorizerId=authorizer_id,
+    )
+    v2.create_stage(ApiId=api_id, StageName="live")
+    world.client("lambda").add_permission(
+        FunctionName="auth-fn",
+        StatementId="http-authorizer",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/authorizers/{authorizer_id}",
+    )
+    try:
+        config, checks = collect(aws, api_id, "live")
+    finally:  # leave auth-fn without a policy for the other tests of this module
+        world.client("lambda").remove_permission(FunctionName="auth-fn", StatementId="http-authorizer")
+    (authorizer,) = config.authorizers
+    assert (authorizer.type, authorizer.function_name, authorizer.result_ttl_s) == ("REQUEST", "auth-fn", 60)
+    assert authorizer.identity_source == ("$request.header.X-Tenant",)
+    (route,) = config.routes
+    assert (route.integration_type, route.function_name) == ("HTTP_PROXY", None)
+    (function,) = config.functions
+    assert function.name == "auth-fn"
+    assert function.invoke_permission is True
+    assert by_id(checks)["config-lambda-policy:auth-fn"].status == "ok"
