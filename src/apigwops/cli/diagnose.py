@@ -1,13 +1,198 @@
-"""`apigwops diagnose` (being built; see the open issues)."""
+"""`apigwops diagnose`: collect evidence for one stage and window, run the playbooks, print ranked findings.
+
+Thin on purpose: parse, build the Runtime, collect (or read a bundle), call `apigwops.diagnose.engine.diagnose`,
+render, exit 0 or 1 by `--fail-on`. The token given with --token is only passed to the local check; it is never
+printed, logged or saved.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from apigwops.cli.options import EndOpt, OptionalApiOpt, OptionalStageOpt, SinceOpt, StartOpt
+
+if TYPE_CHECKING:
+    from apigwops.evidence.model import Evidence
+    from apigwops.runtime import Runtime
+
+SYMPTOMS = ("auto", "401", "403", "429", "5xx", "502", "504", "latency")
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+LOG_ENGINES = ("auto", "insights", "scan")
 
 
 def register(app: typer.Typer) -> None:
     @app.command("diagnose")
-    def _placeholder() -> None:
-        """Not available yet."""
-        typer.echo("apigwops: error: 'diagnose' is not available in this build yet", err=True)
-        raise typer.Exit(2)
+    def diagnose_command(
+        ctx: typer.Context,
+        symptom: Annotated[
+            str,
+            typer.Argument(
+                metavar="[SYMPTOM]",
+                help="auto (triage), 401, 403, 429, 5xx, 502, 504 or latency.",
+                show_default=True,
+            ),
+        ] = "auto",
+        api: OptionalApiOpt = None,
+        stage: OptionalStageOpt = None,
+        since: SinceOpt = None,
+        start: StartOpt = None,
+        end: EndOpt = None,
+        route: Annotated[
+            str | None, typer.Option("--route", help="Only this route, e.g. 'GET /orders/{id}'.")
+        ] = None,
+        token: Annotated[
+            str | None,
+            typer.Option(
+                "--token", help="A failing JWT to check locally against the authorizer (never printed)."
+            ),
+        ] = None,
+        playbooks: Annotated[
+            list[Path] | None,
+            typer.Option(
+                "--playbooks", metavar="DIR", help="Directory (or file) of your own playbooks; repeatable."
+            ),
+        ] = None,
+        bundle: Annotated[
+            Path | None,
+            typer.Option("--bundle", metavar="DIR", help="Diagnose a saved evidence bundle (no AWS access)."),
+        ] = None,
+        logs_engine: Annotated[
+            str,
+            typer.Option("--logs-engine", help="auto, insights (Logs Insights) or scan (FilterLogEvents)."),
+        ] = "auto",
+        fail_on: Annotated[
+            str,
+            typer.Option(
+                "--fail-on",
+                help="Lowest severity that makes the exit code 1: info, low, medium, high, critical.",
+            ),
+        ] = "medium",
+        latency_threshold_ms: Annotated[
+            float, typer.Option("--latency-threshold-ms", help="A request at or above this is slow.", min=1)
+        ] = 1000.0,
+        report_file: Annotated[
+            Path | None,
+            typer.Option(
+                "--report", metavar="FILE", help="Also write a self-contained HTML incident report here."
+            ),
+        ] = None,
+    ) -> None:
+        """Find why a stage fails or is slow: ranked causes with evidence and the fix.
+
+        Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 bad input.
+        """
+        _run(
+            ctx,
+            symptom=symptom,
+            api=api,
+            stage=stage,
+            since=since,
+            start=start,
+            end=end,
+            route=route,
+            token=token,
+            playbook_dirs=playbooks or [],
+            bundle=bundle,
+            logs_engine=logs_engine,
+            fail_on=fail_on,
+            latency_threshold_ms=latency_threshold_ms,
+            report_file=report_file,
+        )
+
+
+def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    from apigwops.errors import UsageError
+
+    lowered = value.lower()
+    if lowered not in choices:
+        raise UsageError(f"{name} {value!r} is not one of: {', '.join(choices)}")
+    return lowered
+
+
+def _run(
+    ctx: typer.Context,
+    *,
+    symptom: str,
+    api: str | None,
+    stage: str | None,
+    since: str | None,
+    start: str | None,
+    end: str | None,
+    route: str | None,
+    token: str | None,
+    playbook_dirs: list[Path],
+    bundle: Path | None,
+    logs_engine: str,
+    fail_on: str,
+    latency_threshold_ms: float,
+    report_file: Path | None,
+) -> None:
+    from apigwops.cli.context import make_runtime
+    from apigwops.diagnose.engine import diagnose
+    from apigwops.diagnose.loader import load_playbooks
+    from apigwops.errors import UsageError
+    from apigwops.timewindow import resolve_window
+
+    symptom = _choice("SYMPTOM", symptom, SYMPTOMS)
+    fail_on = _choice("--fail-on", fail_on, SEVERITIES)
+    logs_engine = _choice("--logs-engine", logs_engine, LOG_ENGINES)
+    runtime = make_runtime(ctx)
+    books = load_playbooks(playbook_dirs)  # a malformed playbook fails before any AWS call
+    if bundle is not None:
+        from apigwops.evidence.bundle import read_bundle
+
+        runtime.progress.step(f"reading evidence bundle {bundle}")
+        evidence = read_bundle(bundle)
+    else:
+        if not api or not stage:
+            raise UsageError("--api and --stage are required (or --bundle DIR for saved evidence)")
+        window = resolve_window(since=since, start=start, end=end, now=runtime.clock)
+        from apigwops.evidence import collect
+
+        evidence = collect.collect_evidence(
+            runtime,
+            api=api,
+            stage=stage,
+            window=window,
+            logs_engine=logs_engine,  # type: ignore[arg-type]
+            route=route,
+            token=token,
+        )
+    runtime.progress.step(
+        f"evaluating {sum(len(b.findings) for b in books)} findings from {len(books)} playbooks"
+    )
+    report = diagnose(evidence, symptom=symptom, playbooks=books, latency_threshold_ms=latency_threshold_ms)
+    document = report.as_json()
+    _render(runtime, document)
+    if report_file is not None:
+        _write_html(report_file, document, evidence)
+        runtime.progress.step(f"incident report written to {report_file}")
+    raise typer.Exit(report.exit_code(fail_on))
+
+
+def _render(runtime: Runtime, document: dict[str, Any]) -> None:
+    if runtime.output == "table" and runtime.out is not None:
+        from apigwops.render.diagnose_table import render_table
+
+        render_table(document, runtime.out)
+    elif runtime.output == "markdown":
+        from apigwops.render.diagnose_markdown import to_markdown
+
+        typer.echo(to_markdown(document))
+    else:
+        from apigwops.render.json import to_json
+
+        typer.echo(to_json(document))
+
+
+def _write_html(path: Path, document: dict[str, Any], evidence: Evidence) -> None:
+    from apigwops.errors import UsageError
+    from apigwops.report.html import render_incident_html
+
+    try:
+        path.write_text(render_incident_html(document, evidence), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -1,14 +1,143 @@
-"""`apigwops playbooks` (being built; see the open issues)."""
+"""`apigwops playbooks list|show|validate|vocabulary`: browse, read and check diagnose playbooks offline.
+
+`validate` is what an author runs before committing a playbook (and what CI runs): every problem as
+`file:line: message`, exit 2 when there is one.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
-app = typer.Typer(help="playbooks (not available in this build yet).", no_args_is_help=True)
+app = typer.Typer(
+    help="Diagnose playbooks: list, show, validate (offline) and the vocabulary they are written in.",
+    no_args_is_help=True,
+)
+
+ExtraDirs = Annotated[
+    list[Path] | None,
+    typer.Option("--playbooks", metavar="DIR", help="Also your playbooks in this directory; repeatable."),
+]
 
 
-@app.command("status")
-def _placeholder() -> None:
-    """Not available yet."""
-    typer.echo("apigwops: error: 'playbooks' is not available in this build yet", err=True)
-    raise typer.Exit(2)
+@app.command("list")
+def list_command(ctx: typer.Context, playbooks: ExtraDirs = None) -> None:
+    """The playbooks diagnose runs: id, symptoms and the finding ids each can report."""
+    from apigwops.cli.context import make_runtime
+    from apigwops.diagnose.loader import load_playbooks
+
+    runtime = make_runtime(ctx, formats=("table", "json"))
+    rows: list[dict[str, Any]] = [
+        {
+            "id": book.id,
+            "title": book.title,
+            "status": book.status,
+            "symptoms": book.symptoms,
+            "findings": [spec.id for spec in book.findings],
+            "source": book.source,
+        }
+        for book in sorted(load_playbooks(playbooks or []), key=lambda b: b.id)
+    ]
+    if runtime.output == "json" or runtime.out is None:
+        from apigwops.render.json import to_json
+
+        typer.echo(to_json(rows))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Playbooks")
+    for column in ("id", "symptoms", "findings", "status"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            Text(row["id"]), ", ".join(row["symptoms"]), Text("\n".join(row["findings"])), row["status"]
+        )
+    runtime.out.print(table)
+
+
+@app.command("show")
+def show_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A playbook id or a finding id (e.g. lambda-timeout).")],
+    playbooks: ExtraDirs = None,
+) -> None:
+    """Print a playbook's YAML (for a finding id, the playbook that reports it)."""
+    from apigwops.cli.context import make_runtime
+    from apigwops.diagnose.loader import load_playbooks
+    from apigwops.errors import NotFoundError
+
+    runtime = make_runtime(ctx, formats=("table", "json"))
+    books = load_playbooks(playbooks or [])
+    book = next((b for b in books if b.id == name), None)
+    book = book or next((b for b in books if any(s.id == name for s in b.findings)), None)
+    if book is None:
+        known = ", ".join(sorted(b.id for b in books))
+        raise NotFoundError(f"no playbook or finding called {name!r}", hint=f"playbooks: {known}")
+    if runtime.output == "json":
+        from apigwops.render.json import to_json
+
+        typer.echo(
+            to_json({**book.model_dump(mode="json", by_alias=True, exclude_none=True), "source": book.source})
+        )
+        return
+    typer.echo(f"# {book.source}")
+    typer.echo(Path(book.source).read_text(encoding="utf-8"), nl=False)
+
+
+@app.command("validate")
+def validate_command(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Playbook files or directories (default: the shipped playbooks)."),
+    ] = None,
+) -> None:
+    """Check playbooks against the schema and vocabulary offline; each problem as file:line: message."""
+    from apigwops.cli.context import make_runtime
+    from apigwops.diagnose.loader import shipped_dir, validate_paths
+    from apigwops.errors import UsageError
+
+    runtime = make_runtime(ctx, formats=("table", "json"))
+    valid, problems = validate_paths(paths or [shipped_dir()])
+    if runtime.output == "json":
+        from apigwops.render.json import to_json
+
+        document: dict[str, Any] = {
+            "valid": [{"id": b.id, "source": b.source, "findings": len(b.findings)} for b in valid],
+            "problems": [{"file": str(p.path), "line": p.line, "message": p.message} for p in problems],
+        }
+        typer.echo(to_json(document))
+    else:
+        for problem in problems:
+            typer.echo(str(problem))
+        if not problems:
+            findings = sum(len(b.findings) for b in valid)
+            typer.echo(f"ok: {len(valid)} playbooks, {findings} findings")
+    if problems:
+        files = len({p.path for p in problems})
+        raise UsageError(f"{len(problems)} problem(s) in {files} playbook file(s); first: {problems[0]}")
+
+
+@app.command("vocabulary")
+def vocabulary_command(ctx: typer.Context) -> None:
+    """The request fields `match` may test and the signals `when`, `count` and templates may name."""
+    from apigwops.cli.context import make_runtime
+    from apigwops.diagnose.vocabulary import FEATURE_COLUMNS, REQUEST_COLUMNS, SIGNALS, SYMPTOM_FAMILIES
+
+    runtime = make_runtime(ctx, formats=("table", "json"))
+    fields = {name: FEATURE_COLUMNS.get(name, "access-log field") for name in sorted(REQUEST_COLUMNS)}
+    if runtime.output == "json":
+        from apigwops.render.json import to_json
+
+        typer.echo(to_json({"symptoms": list(SYMPTOM_FAMILIES), "fields": fields, "signals": SIGNALS}))
+        return
+    typer.echo("symptoms: " + ", ".join(SYMPTOM_FAMILIES))
+    typer.echo("\nfields (match):")
+    for name, meaning in fields.items():
+        typer.echo(f"  {name:32} {meaning}")
+    typer.echo("\nsignals (when, count, templates):")
+    for name, meaning in SIGNALS.items():
+        typer.echo(f"  {name:32} {meaning}")

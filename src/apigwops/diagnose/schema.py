@@ -103,7 +103,7 @@ class Condition(_Comparison):
     @classmethod
     def _known_signal(cls, value: str | None) -> str | None:
         if value is not None and value not in SIGNALS:
-            raise ValueError(f"unknown signal {value!r}; see 'apigwops playbooks show --signals'")
+            raise ValueError(f"unknown signal {value!r}; see 'apigwops playbooks vocabulary'")
         return value
 
     @model_validator(mode="after")

@@ -23,7 +23,7 @@ TOKEN_PROBLEMS = {
     "token_expired": ("expired",),
     "token_audience_mismatch": ("audience-mismatch",),
     "token_wrong_type_or_scope": ("wrong-token-use", "missing-scope"),
-    "token_invalid": ("invalid", "issuer-mismatch", "bad-signature", "malformed"),
+    "token_invalid": ("invalid", "issuer-mismatch", "not-yet-valid", "unsupported-algorithm"),
 }
 
 

@@ -82,8 +82,37 @@ def _from_requests(frame: pd.DataFrame, evidence: Evidence, size: int) -> Triage
             "p99": grouped["response_latency"].quantile(0.99),
         }
     )
-    buckets = _dense_buckets(evidence, size, stats)
-    return Triage("access-logs", len(frame), breakdown, buckets, routes=_routes(frame))
+    requests = len(frame)
+    counts_table = evidence.request_counts
+    if counts_table is not None and not counts_table.empty:
+        # rows may be a sample (Logs Insights returns at most 10,000 per query); the counts are complete
+        requests, breakdown, complete = _from_counts(counts_table, evidence, size)
+        stats = stats.drop(columns=["requests", "failures"]).join(complete, how="outer")
+    buckets = _dense_buckets(evidence, size, stats.fillna({"requests": 0, "failures": 0}))
+    return Triage("access-logs", requests, breakdown, buckets, routes=_routes(frame))
+
+
+def _from_counts(
+    table: pd.DataFrame, evidence: Evidence, size: int
+) -> tuple[int, dict[str, int], pd.DataFrame]:
+    """Totals, status classes and per-bucket requests/failures from the per-minute status counts."""
+    import pandas as pd
+
+    status = pd.to_numeric(table["status"], errors="coerce")
+    count = pd.to_numeric(table["count"], errors="coerce").fillna(0)
+    classes = (status // 100).astype("Int64").astype("string").fillna("?") + "xx"
+    by_class = count.groupby(classes).sum()
+    breakdown = {"2xx": 0, "4xx": 0, "5xx": 0}
+    breakdown.update({str(k): int(v) for k, v in by_class.items() if k != "?xx"})
+    minutes = pd.to_datetime(table["minute"], utc=True)
+    offset = ((minutes - pd.Timestamp(evidence.window.start)).dt.total_seconds() // size).astype("int64")
+    complete = pd.DataFrame(
+        {
+            "requests": count.groupby(offset.to_numpy()).sum(),
+            "failures": count.where(status >= 400, 0).groupby(offset.to_numpy()).sum(),
+        }
+    )
+    return int(count.sum()), breakdown, complete
 
 
 def _dense_buckets(evidence: Evidence, size: int, stats: pd.DataFrame) -> list[Bucket]:
