@@ -220,10 +220,11 @@ def main() -> None:
     if "diagnose_s" in ours:
         total = ours["read_s"] + ours["diagnose_s"]
         print(
-            f"apigwops diagnose(evidence):          {ours['diagnose_s']:.2f} s (findings: {', '.join(ours['findings']) or 'none'})"
+            f"apigwops diagnose(evidence):           {ours['diagnose_s']:.2f} s (findings: {', '.join(ours['findings']) or 'none'})"
         )
         print(
-            f"offline read_bundle + diagnose:       {total:.2f} s; ratio to duckdb breakdown {total / duck['read_breakdown_s']:.1f}x"
+            f"offline read_bundle + diagnose:        {total:.2f} s, peak RSS {ours['peak_rss_mb']:.0f} MB; "
+            f"{total / duck['read_breakdown_s']:.0f}x the duckdb breakdown"
         )
     else:
         print(f"diagnose not measured: {ours['diagnose_error']}")
