@@ -8,6 +8,7 @@ slice order, oldest first. Used for emulators without Insights (moto, the sandbo
 from __future__ import annotations
 
 import math
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 
 PAGE_LIMIT = 10_000  # FilterLogEvents' maximum `limit`
 DEFAULT_MAX_EVENTS = 1_000_000
+# One engine serves every log source of a diagnosis at once; keep its calls within the client's connection
+# pool (aws.config.MAX_POOL_CONNECTIONS = 32) so urllib3 never discards connections (and warns on stderr).
+MAX_CONCURRENT_CALLS = 24
 
 
 def split_window(window: Window, *, slice_seconds: float, max_slices: int) -> list[Window]:
@@ -46,12 +50,14 @@ class ScanEngine:
         max_workers: int = 8,
         slice_seconds: float = 300.0,
         max_events: int = DEFAULT_MAX_EVENTS,
+        max_concurrent_calls: int = MAX_CONCURRENT_CALLS,
     ) -> None:
         self._client = client
         self._progress = progress or NullProgress()
         self._max_workers = max_workers
         self._slice_seconds = slice_seconds
         self._max_events = max_events
+        self._slots = threading.BoundedSemaphore(max_concurrent_calls)
 
     def read_events(
         self, group: str, window: Window, *, regex: str | None = None, limit: int | None = None
@@ -82,7 +88,8 @@ class ScanEngine:
         }
         events = LogEvents()
         while True:
-            page = self._client.filter_log_events(**request)
+            with self._slots:
+                page = self._client.filter_log_events(**request)
             for event in page.get("events", []):
                 message = str(event.get("message", ""))
                 events.times.append(int(event["timestamp"]))

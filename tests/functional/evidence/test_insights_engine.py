@@ -269,3 +269,55 @@ def test_both_engines_give_the_same_tables_on_the_same_lines(runtime: Runtime, w
         .eq('Lambda said "boom"')
         .all()
     )
+
+
+def test_cancel_flag_from_the_collector_stops_queries() -> None:
+    client = _client()
+    flag = {"set": False}
+
+    def sleep(_seconds: float) -> None:
+        flag["set"] = True  # Ctrl-C arrived in the main thread while we waited
+
+    engine = InsightsEngine(client, sleep=sleep, cancelled=lambda: flag["set"])
+    with Stubber(client) as stubber:
+        _start(stubber, events_query(None), "q")
+        stubber.add_response("get_query_results", {"status": "Running", "results": []}, {"queryId": "q"})
+        stubber.add_response("get_query_results", {"status": "Running", "results": []}, {"queryId": "q"})
+        stubber.add_response("stop_query", {"success": True}, {"queryId": "q"})
+        with pytest.raises(KeyboardInterrupt):
+            engine.read_events(GROUP, WINDOW)
+        stubber.assert_no_pending_responses()
+
+
+def test_row_limit_marks_the_requests_as_a_subset_but_counts_stay_complete() -> None:
+    fmt = compile_format('{"requestId":"$context.requestId","status":"$context.status"}')
+    queries = access_queries(fmt, limit=2)
+    client = _client()
+    engine = InsightsEngine(client, sleep=lambda _s: None, row_limit=2)
+    line = '{{"requestId":"r{}","status":"{}"}}'
+    with Stubber(client) as stubber:
+        for i, text in enumerate([queries.counts, *queries.rows]):
+            _start(stubber, text, f"q{i}", limit=2)
+        counts = [_row(**{"bin(1m)": "2026-11-24 01:02:00.000", "f_status": "200", "requests": "5"})]
+        ok = [
+            _row(**{"@timestamp": f"2026-11-24 01:02:0{i}.000", "@message": line.format(i, 200)})
+            for i in range(2)
+        ]
+        for i, result in enumerate([counts, [], ok]):
+            stubber.add_response(
+                "get_query_results", {"status": "Complete", "results": result}, {"queryId": f"q{i}"}
+            )
+        got = engine.read_access_log(GROUP, fmt, WINDOW)
+    assert got.sampled
+    assert got.lines == 5
+    assert len(got.requests) == 2
+    assert got.counts["count"].tolist() == [5]
+
+
+def test_format_without_status_reads_all_rows_in_one_query() -> None:
+    fmt = compile_format("$context.requestId $context.identity.sourceIp")
+    queries = access_queries(fmt)
+    assert queries.status_field is None
+    assert len(queries.rows) == 1
+    assert queries.counts == "stats count(*) as requests by bin(1m)"
+    assert "filter" not in queries.rows[0]
