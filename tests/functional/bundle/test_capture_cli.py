@@ -126,3 +126,16 @@ def test_existing_out_dir_is_refused_before_collecting(
     assert code == 2
     assert "not an empty directory" in capsys.readouterr().err
     assert not calls
+
+
+def test_capture_help_imports_nothing_heavy() -> None:
+    """`capture` imports pandas, pyarrow and boto3 only when it runs (checked in a fresh interpreter)."""
+    import subprocess
+
+    probe = (
+        "import sys\nfrom apigwops.cli import run\ncode = run(['capture', '--help'])\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'boto3', 'botocore', 'pandas', 'pyarrow', "
+        "'moto', 'locust', 'matplotlib'})\nprint('@@', code, heavy)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.rsplit("@@", 1)[1].split() == ["0", "[]"], proc.stdout + proc.stderr
