@@ -33,51 +33,73 @@ ScenarioOpt = Annotated[
     Path | None,
     typer.Option(
         "--scenario",
+        metavar="FILE",
         help="Scenario YAML with usage-plan tiers (see examples/tiers.yaml).",
         envvar="APIGWOPS_COST_SCENARIO",
     ),
 ]
-ApiTypeOpt = Annotated[str | None, typer.Option("--api-type", help="rest, http or websocket.")]
-RequestsOpt = Annotated[
-    str | None, typer.Option("--requests", help="API requests per month: 5M, 1.5B, 432000000.")
+ApiTypeOpt = Annotated[
+    str | None, typer.Option("--api-type", metavar="rest|http|websocket", help="rest, http or websocket.")
 ]
-RequestKbOpt = Annotated[str | None, typer.Option("--request-kb", help="Average request size in KB.")]
+RequestsOpt = Annotated[
+    str | None, typer.Option("--requests", metavar="N", help="API requests per month: 5M, 1.5B, 432000000.")
+]
+RequestKbOpt = Annotated[
+    str | None, typer.Option("--request-kb", metavar="KB", help="Average request size in KB.")
+]
 ResponseKbOpt = Annotated[
-    str | None, typer.Option("--response-kb", help="Average response size in KB (data out).")
+    str | None, typer.Option("--response-kb", metavar="KB", help="Average response size in KB (data out).")
 ]
 MessagesOpt = Annotated[
-    str | None, typer.Option("--messages", help="WebSocket messages per month (sent + received).")
+    str | None,
+    typer.Option("--messages", metavar="N", help="WebSocket messages per month (sent + received)."),
 ]
 MessageKbOpt = Annotated[
-    str | None, typer.Option("--message-kb", help="Average WebSocket message size in KB.")
+    str | None, typer.Option("--message-kb", metavar="KB", help="Average WebSocket message size in KB.")
 ]
 MinutesOpt = Annotated[
-    str | None, typer.Option("--connection-minutes", help="WebSocket connection minutes per month.")
+    str | None,
+    typer.Option("--connection-minutes", metavar="N", help="WebSocket connection minutes per month."),
 ]
 CacheOpt = Annotated[
-    str | None, typer.Option("--cache-gb", help="REST stage cache size in GB (0.5 ... 237).")
+    str | None, typer.Option("--cache-gb", metavar="GB", help="REST stage cache size in GB (0.5 ... 237).")
 ]
-MemoryOpt = Annotated[str | None, typer.Option("--lambda-memory-mb", help="Lambda memory in MB.")]
+MemoryOpt = Annotated[
+    str | None, typer.Option("--lambda-memory-mb", metavar="MB", help="Lambda memory in MB.")
+]
 DurationOpt = Annotated[
-    str | None, typer.Option("--lambda-duration-ms", help="Average Lambda duration in ms.")
+    str | None, typer.Option("--lambda-duration-ms", metavar="MS", help="Average Lambda duration in ms.")
 ]
-ArchOpt = Annotated[str | None, typer.Option("--lambda-arch", help="x86 or arm64.")]
+ArchOpt = Annotated[str | None, typer.Option("--lambda-arch", metavar="x86|arm64", help="x86 or arm64.")]
 LambdaRequestsOpt = Annotated[
     str | None,
-    typer.Option("--lambda-requests", help="Lambda invocations per month (default: one per request)."),
+    typer.Option(
+        "--lambda-requests", metavar="N", help="Lambda invocations per month (default: one per request)."
+    ),
 ]
-WafAclsOpt = Annotated[str | None, typer.Option("--waf-acls", help="AWS WAF web ACLs.")]
-WafRulesOpt = Annotated[str | None, typer.Option("--waf-rules", help="AWS WAF rules and rule groups.")]
+WafAclsOpt = Annotated[str | None, typer.Option("--waf-acls", metavar="N", help="AWS WAF web ACLs.")]
+WafRulesOpt = Annotated[
+    str | None, typer.Option("--waf-rules", metavar="N", help="AWS WAF rules and rule groups.")
+]
 CognitoOpt = Annotated[
-    str | None, typer.Option("--cognito-mau", help="Cognito monthly active users (Essentials).")
+    str | None, typer.Option("--cognito-mau", metavar="N", help="Cognito monthly active users (Essentials).")
 ]
-LogGbOpt = Annotated[str | None, typer.Option("--log-gb", help="CloudWatch Logs ingested per month, in GB.")]
+LogGbOpt = Annotated[
+    str | None, typer.Option("--log-gb", metavar="GB", help="CloudWatch Logs ingested per month, in GB.")
+]
 RegionOpt = Annotated[
     str | None,
-    typer.Option("--region", help="Region to price (default: the global --region, AWS_REGION, us-east-1)."),
+    typer.Option(
+        "--region",
+        metavar="REGION",
+        help="Region to price (default: the global --region, AWS_REGION, us-east-1).",
+    ),
 ]
 EndpointOpt = Annotated[
-    str | None, typer.Option("--endpoint-type", help="regional, edge or private (PrivateLink).")
+    str | None,
+    typer.Option(
+        "--endpoint-type", metavar="regional|edge|private", help="regional, edge or private (PrivateLink)."
+    ),
 ]
 FreeTierOpt = Annotated[
     bool | None,
@@ -86,10 +108,14 @@ FreeTierOpt = Annotated[
     ),
 ]
 HoursOpt = Annotated[
-    str | None, typer.Option("--hours-per-month", help="Hours in the month for hourly charges (730).")
+    str | None,
+    typer.Option("--hours-per-month", metavar="HOURS", help="Hours in the month for hourly charges (730)."),
 ]
 DataTransferOpt = Annotated[
-    str | None, typer.Option("--data-transfer", help="tiered (default), flat (AWS's examples) or none.")
+    str | None,
+    typer.Option(
+        "--data-transfer", metavar="tiered|flat|none", help="tiered (default), flat (AWS's examples) or none."
+    ),
 ]
 DaysOpt = Annotated[
     int, typer.Option("--days", help="Live usage: days of history to read (30).", min=1, max=90)

@@ -102,7 +102,7 @@ class _Bill:
         if allowance:
             detail = f"{_num(quantity)} - {_num(min(allowance, quantity))} free = {_num(billable)}; {detail}"
         self.components.append(
-            Component(component, quantity, price.unit, usd, detail, "fixed" if fixed else "requests")
+            Component(component, quantity, price.unit, usd, detail, "fixed" if fixed else "usage")
         )
 
     def price_notes(self) -> list[str]:

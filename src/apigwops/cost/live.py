@@ -1,7 +1,7 @@
 """Next month's usage of a live API stage, read from AWS (or the sandbox): the input to `estimate`.
 
 Reads, all read-only: the stage (through `aws.resolve.resolve_api`), the usage plans bound to it with their
-keys and per-key usage (GetUsage), the `Count` metric (WebSocket: `MessageCount`, `ConnectCount`) summed
+keys and per-key usage (GetUsage), the `Count` metric (WebSocket: `MessageCount`) summed
 per day over the window, and for every Lambda function behind the routes its memory, architecture,
 `Invocations` and average `Duration`. The month ahead is the window's daily average times 30 days.
 

@@ -102,7 +102,7 @@ class Component:
     unit: str
     usd: Decimal
     detail: str = ""
-    allocate_by: Literal["requests", "fixed"] = "requests"
+    kind: Literal["usage", "fixed"] = "usage"  # fixed: billed whether or not traffic arrives (cache hours)
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ def estimate_to_dict(est: Estimate) -> dict[str, Any]:
                 "quantity": quantity(c.quantity),
                 "unit": c.unit,
                 "usd": usd(c.usd),
+                "kind": c.kind,
                 "detail": c.detail,
             }
             for c in est.components
