@@ -8,6 +8,7 @@ the whole report.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from apigwops.aws.allowlist import iam_action
@@ -55,13 +56,26 @@ def operation_of(exc: BaseException) -> str:
     return str(getattr(exc, "operation_name", "") or "")
 
 
+MAX_MESSAGE_CHARS = 300
+_HTML_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def one_line(text: str) -> str:
+    """AWS messages are one line, but proxies and emulators answer with HTML pages: keep errors one line."""
+    if text.lstrip().startswith("<"):
+        title = _HTML_TITLE.search(text)
+        text = title.group(1) if title else "an HTML error page"
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MAX_MESSAGE_CHARS else flat[: MAX_MESSAGE_CHARS - 3] + "..."
+
+
 def _message(exc: BaseException) -> str:
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         msg = response.get("Error", {}).get("Message")
         if msg:
-            return str(msg)
-    return str(exc)
+            return one_line(str(msg))
+    return one_line(str(exc))
 
 
 def translate(exc: BaseException) -> ApigwopsError | None:
@@ -125,7 +139,7 @@ def skip_reason(exc: BaseException, service: str, operation: str | None = None) 
     known = translate(exc)
     if known is not None:
         return known.message
-    return f"{type(exc).__name__}: {exc}"
+    return one_line(f"{type(exc).__name__}: {exc}")
 
 
 def describe(exc: Any) -> str:

@@ -108,3 +108,16 @@ def test_unreachable_endpoint_fails_fast_with_a_service_error() -> None:
     assert dead in known.message
     # AWS_MAX_ATTEMPTS=2 in the test environment: one retry with jittered backoff (< 1 s), never minutes
     assert elapsed < 5, elapsed
+
+
+def test_an_unimplemented_call_gives_a_one_line_reason(moto_endpoint: str) -> None:
+    from apigwops.aws.errors import skip_reason
+
+    writer = boto3.client("apigatewayv2", endpoint_url=moto_endpoint, region_name="us-east-1")
+    api_id = writer.create_api(Name="h", ProtocolType="HTTP")["ApiId"]
+    aws = AwsContext(AwsSettings(endpoint_url=moto_endpoint))
+    with pytest.raises(bx.ClientError) as info:
+        aws.client("apigatewayv2").get_authorizers(ApiId=api_id)  # moto 5.2.5: NotImplementedError → HTML 500
+    reason = skip_reason(info.value, "apigatewayv2")
+    assert "\n" not in reason
+    assert reason.startswith("GetAuthorizers failed: 500")

@@ -148,3 +148,20 @@ def test_skip_reason_for_other_failures() -> None:
     )
     assert "cannot reach" in skip_reason(bx.EndpointConnectionError(endpoint_url="http://x"), "logs", "X")
     assert skip_reason(KeyError("k"), "logs", "FilterLogEvents") == "KeyError: 'k'"
+
+
+def test_html_error_pages_become_one_line() -> None:
+    # What moto (and some proxies) send instead of an AWS error document: the whole HTML page as the message.
+    page = (
+        "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
+        "<h1>Internal Server Error</h1>\n<p>The server encountered an internal error.</p>\n"
+    )
+    exc = client_error("500", "GetAuthorizers", page, 500)
+    known = translate(exc)
+    assert known is not None
+    assert known.message == "GetAuthorizers failed: 500: 500 Internal Server Error"
+    assert skip_reason(exc, "apigatewayv2") == "GetAuthorizers failed: 500: 500 Internal Server Error"
+    long = translate(client_error("ValidationException", "GetMetricData", "x " * 500))
+    assert long is not None
+    assert len(long.message) < 350
+    assert "\n" not in long.message
