@@ -105,9 +105,12 @@ def write_bundle(
         fmt = "jsonl"
 
     redactor = Redactor(ips=redact_ips)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = out_dir.parent / f".{out_dir.name}.partial-{secrets.token_hex(4)}"
-    staging.mkdir()
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
+    except OSError as exc:
+        raise UsageError(f"cannot write the bundle to {out_dir}: {exc.strerror or exc}") from None
     try:
         (staging / "tables").mkdir()
         tables: dict[str, dict[str, Any]] = {}
@@ -151,6 +154,9 @@ def write_bundle(
         if out_dir.exists():
             out_dir.rmdir()
         os.replace(staging, out_dir)
+    except OSError as exc:  # disk full, permissions: the user's to fix, not a bug
+        shutil.rmtree(staging, ignore_errors=True)
+        raise UsageError(f"cannot write the bundle to {out_dir}: {exc.strerror or exc}") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -290,7 +296,10 @@ def _read_table(root: Path, entry: dict[str, Any]) -> pd.DataFrame:
     import pandas as pd
 
     relative = str(entry["file"])
-    data = (root / relative).read_bytes()
+    try:
+        data = (root / relative).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"bundle {root}: {relative} cannot be read ({exc.strerror or exc})") from None
     if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
         raise UsageError(
             f"bundle {root}: {relative} is damaged (truncated or altered: its sha256 differs from the manifest)"

@@ -194,3 +194,10 @@ def test_optional_tables_round_trip_and_stay_none_when_unset(tmp_path: Path) -> 
     back = read_bundle(path)
     assert back.request_counts is None  # type: ignore[attr-defined]
     assert back.check("bundle:request_counts") is not None
+
+
+def test_unwritable_destination_is_a_usage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(UsageError, match="cannot write the bundle"):
+        write_bundle(make_evidence(n_requests=5), blocker / "b")
