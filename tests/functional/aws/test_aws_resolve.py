@@ -177,3 +177,21 @@ def test_unreachable_endpoint_ends_resolution_with_254() -> None:
         resolve_api(AwsContext(AwsSettings(endpoint_url=closed_port_url())), "user-api", "prod")
     assert info.value.exit_code == 254
     assert "cannot reach" in info.value.message
+
+
+def test_denied_waf_lookup_is_a_skipped_check_not_a_failure(world: World, aws: AwsContext) -> None:
+    def denied(**_: object) -> None:
+        import botocore.exceptions
+
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}, "GetWebACLForResource"
+        )
+
+    aws.client("wafv2").meta.events.register("before-call.wafv2.GetWebACLForResource", denied)
+    resolved = resolve_api(aws, "user-api", "prod")
+    checks = {c.id: c for c in resolved.checks}
+    assert checks["config-waf-acl"].status == "skipped"
+    assert checks["config-waf-acl"].reason == "AccessDenied: wafv2:GetWebACLForResource"
+    # the stage itself still names its web ACL; only the WAF log group stays unknown
+    assert resolved.stage.web_acl_arn == world.web_acl_arn
+    assert resolved.stage.waf_log_group is None
