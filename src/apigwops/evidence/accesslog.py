@@ -23,6 +23,7 @@ from apigwops.evidence.model import (
     DERIVED_COLUMNS,
     REQUEST_COUNT_COLUMNS,
 )
+from apigwops.evidence.scrub import scrub_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,7 +66,7 @@ def parse_access_lines(
     statuses = frame["status"].reindex(lines.index)
     counts = request_counts(pd.DataFrame({"time": binned, "status": statuses}))
     frame = frame.sort_values(["time", "request_id"], kind="stable", na_position="last")
-    examples = [str(lines[i])[:_EXAMPLE_CHARS] for i in failed[:_EXAMPLES]]
+    examples = [scrub_text(str(lines[i]))[:_EXAMPLE_CHARS] for i in failed[:_EXAMPLES]]
     return ParsedAccessLog(
         frame.reset_index(drop=True),
         counts,

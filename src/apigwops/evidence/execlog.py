@@ -23,6 +23,7 @@ def parse_execution_events(times: Sequence[Any], messages: Sequence[str]) -> pd.
     import pandas as pd
 
     from apigwops.evidence.accesslog import to_utc_times
+    from apigwops.evidence.scrub import scrub_series
 
     lines = pd.Series(list(messages), dtype="string").str.rstrip("\n")
     parts = lines.str.extract(_LINE) if len(lines) else pd.DataFrame(columns=["request_id", "message"])
@@ -30,7 +31,7 @@ def parse_execution_events(times: Sequence[Any], messages: Sequence[str]) -> pd.
         {
             "time": to_utc_times(pd.Series(list(times), dtype=object)),
             "request_id": parts["request_id"].astype("string"),
-            "message": parts["message"].fillna(lines).astype("string"),
+            "message": scrub_series(parts["message"].fillna(lines).astype("string")),
         }
     )
     return frame.sort_values("time", kind="stable").reset_index(drop=True)[list(EXECUTION_LOG_COLUMNS)]

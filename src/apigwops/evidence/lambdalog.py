@@ -53,6 +53,7 @@ def parse_lambda_events(function: str, times: Sequence[Any], messages: Sequence[
     import pandas as pd
 
     from apigwops.evidence.accesslog import to_utc_times
+    from apigwops.evidence.scrub import scrub_series
 
     lines = pd.Series(list(messages), dtype="string").str.strip()
     frame = pd.DataFrame(
@@ -70,5 +71,5 @@ def parse_lambda_events(function: str, times: Sequence[Any], messages: Sequence[
         numbers = pd.to_numeric(values, errors="coerce")
         numbers = numbers.where(frame["kind"] == "report")
         frame[column] = numbers.astype("Int64") if column.endswith("_mb") else numbers.astype("Float64")
-    frame["message"] = lines.str.slice(0, MAX_MESSAGE_CHARS)
+    frame["message"] = scrub_series(lines.str.slice(0, MAX_MESSAGE_CHARS))
     return frame.sort_values("time", kind="stable").reset_index(drop=True)[list(LAMBDA_LOG_COLUMNS)]

@@ -257,3 +257,10 @@ def test_request_counts_per_minute_and_status() -> None:
         {"minute": pd.Timestamp(base, unit="ms", tz="UTC"), "status": 502, "count": 1},
         {"minute": pd.Timestamp(base + 60_000, unit="ms", tz="UTC"), "status": 200, "count": 1},
     ]
+
+
+def test_unparsed_examples_never_show_credentials() -> None:
+    fmt = compile_format('{"requestId":"$context.requestId","status":"$context.status"}')
+    result = parse_access_lines(fmt, ["garbage Authorization: Bearer eyJhbGciOi.eyJzdWIi.c2ln trailing"])
+    assert result.unparsed == 1
+    assert "eyJhbGciOi" not in result.unparsed_examples[0]

@@ -171,3 +171,21 @@ def test_sampled_requests_become_rows() -> None:
     assert row["weight"] == 3
     assert row["source"] == "sample"
     assert row["time"] == pd.Timestamp(1581541799564, unit="ms", tz="UTC")
+
+
+def test_credentials_in_log_text_are_redacted_when_read() -> None:
+    jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl"
+    frame = parse_execution_events(
+        [T, T + 1],
+        [
+            f"({RID}) Method request headers: {{Authorization=Bearer {jwt}, Host=x}}",
+            f"({RID}) Method completed with status: 200",
+        ],
+    )
+    assert jwt not in frame["message"].iloc[0]
+    assert "Bearer" in frame["message"].iloc[0] or "[redacted]" in frame["message"].iloc[0]
+    assert frame["message"].iloc[1] == "Method completed with status: 200"
+    lam = parse_lambda_events(
+        "fn", [T], [f'[ERROR] KeyError: event was {{"headers": {{"Authorization": "{jwt}"}}}}']
+    )
+    assert jwt not in lam["message"].iloc[0]
