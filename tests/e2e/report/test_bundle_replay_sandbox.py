@@ -50,6 +50,8 @@ def test_bundle_replays_the_live_diagnosis_after_the_sandbox_is_gone(tmp_path: P
     try:
         key = {"x-api-key": sb.keys["internal"]}
         statuses = [_get(f"{sb.rest.url}/users/{i}", key) for i in range(40)]
+        token = sb.tokens["valid"]  # callers' credentials must not reach a bundle, whatever the logs hold
+        statuses += [_get(f"{sb.rest.url}/users/{i}", {**key, "Authorization": token}) for i in range(5)]
         assert 504 in statuses
         assert 200 in statuses
         sb.flush()
@@ -81,5 +83,8 @@ def test_bundle_replays_the_live_diagnosis_after_the_sandbox_is_gone(tmp_path: P
     summary = [(f["id"], f["count"], f["share"], f["severity"]) for f in live["findings"]]
     assert [(f["id"], f["count"], f["share"], f["severity"]) for f in pseudonymised["findings"]] == summary
     assert pseudonymised["traffic"] == live["traffic"]
-    everything = b"".join(p.read_bytes() for p in bundles["plain"].rglob("*") if p.is_file())
-    assert sb.keys["internal"].encode() not in everything
+    for bundle in bundles.values():
+        everything = b"".join(p.read_bytes() for p in bundle.rglob("*") if p.is_file())
+        everything += read_bundle(bundle).execution_logs.to_csv().encode()
+        assert sb.keys["internal"].encode() not in everything
+        assert token.encode() not in everything
