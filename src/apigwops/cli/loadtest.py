@@ -187,13 +187,23 @@ def check_command(
         bool,
         typer.Option("--write", help="Rewrite summary.json, junit.xml and summary.md with the new verdict."),
     ] = False,
+    cloudwatch: Annotated[
+        bool,
+        typer.Option("--cloudwatch", help="Read the stage's CloudWatch metrics for the run window (again)."),
+    ] = False,
 ) -> int:
     """Judge a saved run again with other SLOs; same exit codes as run."""
     from apigwops.loadtest.service import check_saved
     from apigwops.loadtest.slo import parse_slos
 
     runtime = make_runtime(ctx)
-    report = check_saved(directory, parse_slos(slo or []), exclude_ramp=exclude_ramp, rewrite=write)
+    report = check_saved(
+        directory,
+        parse_slos(slo or []),
+        exclude_ramp=exclude_ramp,
+        rewrite=write,
+        runtime=runtime if cloudwatch else None,
+    )
     _render(runtime, report)
     return _exit_code(report)
 

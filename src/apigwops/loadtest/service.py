@@ -91,6 +91,7 @@ def build_report(
         notes.append("no requests completed: check the URL, the route and that the target is up")
     run_info = {
         **request.plan.describe(),
+        "api": _target_info(request.target) if request.target and request.target.stage else None,
         "started": _iso(run.started),
         "ended": _iso(run.ended),
         "ramp_ended": _iso(run.ramp_end) if run.ramp_end else None,
@@ -164,28 +165,69 @@ def run_loadtest(runtime: Runtime, request: LoadtestRequest) -> LoadtestReport:
 
 
 def _cloudwatch(runtime: Runtime, target: Target, run: LocustRun) -> dict[str, Any]:
+    from apigwops.loadtest.target import flush_sandbox
+
+    if flush_sandbox(target.url):
+        runtime.progress.step("asked the sandbox to ship this minute's metrics")
+    return fetch_cloudwatch(runtime, _target_info(target), run.started, run.ended)
+
+
+def _target_info(target: Target) -> dict[str, Any]:
+    return {
+        "api_name": target.api_name,
+        "api_id": target.api_id,
+        "api_type": target.api_type,
+        "stage": target.stage,
+    }
+
+
+def fetch_cloudwatch(runtime: Runtime, api: dict[str, Any], started: float, ended: float) -> dict[str, Any]:
+    """The stage's metrics for a run window; a note instead of numbers when CloudWatch has none yet."""
     from apigwops.loadtest.cloudwatch import stage_metrics
 
     runtime.progress.step("reading the stage's CloudWatch metrics for the run window")
-    return stage_metrics(
+    result = stage_metrics(
         runtime,
-        api_type=target.api_type,
-        api_name=target.api_name,
-        api_id=target.api_id,
-        stage=target.stage or "",
-        start=datetime.fromtimestamp(run.started, UTC),
-        end=datetime.fromtimestamp(run.ended, UTC),
+        api_type=api.get("api_type"),
+        api_name=api.get("api_name"),
+        api_id=api.get("api_id"),
+        stage=str(api.get("stage") or ""),
+        start=datetime.fromtimestamp(started, UTC),
+        end=datetime.fromtimestamp(ended, UTC),
     )
+    if "metrics" in result and all(v is None for v in result["metrics"].values()):
+        result["note"] = (
+            "no datapoints yet: CloudWatch publishes per minute, a few minutes late; "
+            "read them later with 'apigwops loadtest check DIR --cloudwatch'"
+        )
+    return result
 
 
 def check_saved(
-    directory: Path, slos: list[Slo], *, exclude_ramp: bool = False, rewrite: bool = True
+    directory: Path,
+    slos: list[Slo],
+    *,
+    exclude_ramp: bool = False,
+    rewrite: bool = True,
+    runtime: Runtime | None = None,
 ) -> LoadtestReport:
-    """Judge a saved run (its summary.json) with these gates; rewrites the judged reports unless told not to."""
+    """Judge a saved run (its summary.json) with these gates; rewrites the judged reports unless told not to.
+
+    With a runtime, also (re)reads the stage's CloudWatch metrics for the run's window, which CloudWatch
+    publishes minutes after the run ended."""
+    from apigwops.errors import UsageError
     from apigwops.loadtest.reports import read_summary, write_reports
 
     report = read_summary(directory)
     report.rejudge(slos, exclude_ramp=exclude_ramp)
+    if runtime is not None:
+        api = report.run.get("api")
+        if not api:
+            raise UsageError(
+                "--cloudwatch: this run targeted a URL, not --api/--stage, so there is no stage to read"
+            )
+        started, ended = (datetime.fromisoformat(report.run[k]).timestamp() for k in ("started", "ended"))
+        report.cloudwatch = fetch_cloudwatch(runtime, api, started, ended)
     if rewrite and directory.is_dir():
         write_reports(report, directory, chart=False)
     return report

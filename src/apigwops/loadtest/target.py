@@ -143,3 +143,24 @@ def usage_plan_throttle(runtime: Runtime, api_key: str) -> tuple[float, float] |
             if "rateLimit" in throttle:
                 return float(throttle["rateLimit"]), float(throttle.get("burstLimit", 0))
     return None
+
+
+def flush_sandbox(url: str) -> bool:
+    """Ask a background sandbox serving `url` to ship its pending metrics now (its control endpoint's
+    `POST /flush`), so the run's own minute is readable at once; True when it did. Never raises."""
+    import urllib.request
+
+    try:
+        from apigwops.sandbox.state import load_state
+
+        state: Any = load_state()
+    except Exception:  # no sandbox part, or an unreadable state file: nothing to flush
+        return False
+    if state is None or not any(url.startswith(s.url) for s in (state.rest, state.http)):
+        return False
+    try:
+        request = urllib.request.Request(f"{state.control_url.rstrip('/')}/flush", method="POST", data=b"")
+        with urllib.request.urlopen(request, timeout=5):
+            return True
+    except OSError:
+        return False

@@ -1,0 +1,82 @@
+"""apigwops loadtest against the local sandbox: --api/--stage resolved through moto, --tier keys from the
+sandbox state file, the usage plan's throttle read from moto, and CloudWatch numbers beside Locust's."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.conftest import run_cli
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("loadtest-sandbox")]
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict[str, str]]]:
+    """An in-process sandbox plus the state file `sandbox up` would write (for --tier and metric flushing)."""
+    from apigwops.sandbox import Sandbox
+    from apigwops.sandbox.state import SandboxState, StageInfo, save_state
+
+    home = tmp_path_factory.mktemp("apigwops-home")
+    sb = Sandbox.start(seed=3, time_scale=0.005, ship_interval_s=0.5)
+    try:
+        stages = [StageInfo(s.api_id, s.api_name, s.stage, s.url, s.api_type) for s in (sb.rest, sb.http)]
+        state = SandboxState(
+            os.getpid(), sb.moto_endpoint, sb.region, sb.control_url, *stages, sb.keys, sb.tokens
+        )
+        save_state(state, home / "sandbox.json")
+        yield sb, {**sb.env(), "APIGWOPS_HOME": str(home)}
+    finally:
+        sb.stop()
+
+
+def test_smoke_on_the_sandbox_stage_with_cloudwatch_beside(
+    sandbox: tuple[Any, dict[str, str]], tmp_path: Path
+) -> None:
+    sb, env = sandbox
+    result = run_cli(
+        "-o", "json", "loadtest", "run", "smoke", "--api", "user-api", "--stage", "prod", "--tier", "basic",
+        "--route", "GET /users", "--route", "GET /health", "-u", "2", "-t", "3s", "--workers", "1",
+        "--slo", "error_rate<1%", "--report-dir", str(tmp_path), env=env,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["run"]["url"] == sb.rest.url  # stage `prod` on loopback: allowed without --allow-prod
+    assert summary["status_counts"] == {"200": summary["requests"]}
+    metrics = summary["cloudwatch"]["metrics"]
+    assert metrics["Count"] == summary["requests"] > 0
+    assert metrics["4XX"] == 0
+    assert metrics["Latency"] is not None
+    assert sb.keys["basic"] not in result.stdout + result.stderr + (tmp_path / "summary.json").read_text()
+
+
+def test_tier_limits_on_the_free_tier(sandbox: tuple[Any, dict[str, str]]) -> None:
+    _, env = sandbox
+    result = run_cli(
+        "-o", "json", "loadtest", "run", "tier-limits", "--api", "user-api", "--stage", "prod", "--tier", "free",
+        "--route", "GET /users", "-u", "3", "-t", "5s", "--no-cloudwatch", env=env,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (check,) = json.loads(result.stdout)["checks"]
+    assert check["passed"] is True, check["detail"]
+    # the limits came from the free usage plan in moto, not from flags
+    assert (check["data"]["rate"], check["data"]["burst"]) == (5.0, 10.0)
+    assert check["data"]["throttled"] > 0
+
+
+def test_tier_limits_detects_the_wrong_plan(sandbox: tuple[Any, dict[str, str]]) -> None:
+    _, env = sandbox
+    # the basic key (50/s, burst 100) judged against the free plan's documented limits
+    result = run_cli(
+        "-o", "json", "loadtest", "run", "tier-limits", "--api", "user-api", "--stage", "prod", "--tier", "basic",
+        "--route", "GET /users", "--expect-rate", "5", "--expect-burst", "10", "-u", "3", "-t", "4s",
+        "--no-cloudwatch", env=env,
+    )  # fmt: skip
+    assert result.exit_code == 1, result.stderr
+    (check,) = json.loads(result.stdout)["checks"]
+    assert check["passed"] is False
+    assert "no 429" in check["detail"]
