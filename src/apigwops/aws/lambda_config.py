@@ -25,11 +25,12 @@ _MISSING = "ResourceNotFoundException"
 
 def lambda_tasks(aws: AwsContext, names: set[str]) -> dict[str, Task]:
     """The reads for each function, keyed by check id (`config-lambda:{name}`, ...)."""
+    readable = sorted(n for n in names if "${" not in n)  # an undefined stage variable: nothing to read
+    if not readable:
+        return {}
     lam = aws.client("lambda")
     tasks: dict[str, Task] = {}
-    for name in sorted(names):
-        if "${" in name:
-            continue  # a stage variable the stage does not define; nothing to read
+    for name in readable:
         tasks[f"config-lambda:{name}"] = (
             "lambda",
             "GetFunctionConfiguration",
@@ -66,6 +67,12 @@ def lambda_function(
     authorizers: list[Authorizer],
 ) -> LambdaFunction:
     """The function as the collector read it; `got` holds the answers of `lambda_tasks`."""
+    if "${" in name:
+        return LambdaFunction(
+            name=name,
+            invoke_permission=False,
+            permission_detail="the function name comes from a stage variable this stage does not define",
+        )
     conf = got.get(f"config-lambda:{name}")
     if f"config-lambda:{name}" in got and conf is None:
         return LambdaFunction(

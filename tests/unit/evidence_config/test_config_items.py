@@ -179,3 +179,14 @@ def test_changes_in_and_just_before_the_window() -> None:
     ]
     assert found[0].detail == "hotfix; not on this stage"
     assert found[2].detail == "the stage runs it"
+
+
+def test_undefined_stage_variable_function() -> None:
+    from apigwops.aws.lambda_config import lambda_function, lambda_tasks
+
+    name = "${stageVariables.fn}"
+    resolved = resolved_with([], None)
+    assert lambda_tasks(None, {name}) == {}  # type: ignore[arg-type]  # nothing to read, no client needed
+    function = lambda_function(resolved, name, {}, [], [])
+    assert function.invoke_permission is False
+    assert "stage variable" in function.permission_detail
