@@ -92,7 +92,7 @@ RegionOpt = Annotated[
     typer.Option(
         "--region",
         metavar="REGION",
-        help="Region to price (default: the global --region, AWS_REGION, us-east-1).",
+        help="Region to price (default: the global --region, the scenario's, else us-east-1).",
     ),
 ]
 EndpointOpt = Annotated[
@@ -163,7 +163,10 @@ def _prepare(
         raise UsageError("--api and --stage go together (live usage of one stage)")
     scenario = load_scenario(scenario_path, catalog) if scenario_path is not None else None
     opts = global_options(ctx)
-    default_region = AwsSettings(opts.profile, opts.region, opts.endpoint_url).resolved_region()
+    # Offline estimates take the region from a flag or the scenario, not from AWS_REGION: the snapshot
+    # covers us-east-1 only, and an environment set up for another region should not break every estimate.
+    default_region = opts.region
+    env_region = AwsSettings().resolved_region()
     base = None
     if api is not None and stage is not None:
         from apigwops.cost.live import usage_from_stage
@@ -171,6 +174,17 @@ def _prepare(
         base = usage_from_stage(runtime, api, stage, days=days)
         default_region = base.region
     usage, options = build(flags, scenario, default_region, base=base)
+    if (
+        base is None
+        and env_region
+        and env_region != usage.region
+        and flags.region is None
+        and opts.region is None
+    ):
+        from dataclasses import replace
+
+        note = f"priced for {usage.region}; AWS_REGION/AWS_DEFAULT_REGION={env_region} is not used (pass --region)"
+        usage = replace(usage, notes=(*usage.notes, note))
     return usage, options, catalog
 
 

@@ -69,7 +69,11 @@ class Catalog:
     def price(self, region: str, price_id: str) -> Price:
         prices = self.region(region).prices
         if price_id not in prices:
-            raise UsageError(f"no price {price_id!r} for region {region!r} in the catalog")
+            raise UsageError(
+                f"no price {price_id!r} for region {region!r} in the catalog",
+                hint="a Price List refresh covers API Gateway, data transfer, Lambda and WAF; the snapshot has "
+                "the rest for us-east-1 only",
+            )
         return prices[price_id]
 
 

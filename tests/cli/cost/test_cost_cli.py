@@ -185,3 +185,17 @@ def test_live_estimate_against_moto(moto_endpoint: str) -> None:
     assert {t["tier"] for t in doc["tiers"]} == {"free", "premium"}
     assert doc["components"][0]["quantity"] == 3_000_000
     assert any("GetUsage" in a for a in doc["assumptions"])
+
+
+def test_environment_region_is_not_used_for_offline_prices(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    code, out, _ = cli(capsys, "-o", "json", "cost", "estimate", "--requests", "5M")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["region"] == "us-east-1"
+    assert any("AWS_REGION/AWS_DEFAULT_REGION=eu-west-1 is not used" in a for a in doc["assumptions"])
+    code, _, err = cli(capsys, "--region", "eu-west-1", "cost", "estimate", "--requests", "5M")
+    assert code == 2
+    assert "no prices for region 'eu-west-1'" in err
