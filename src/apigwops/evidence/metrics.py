@@ -191,3 +191,34 @@ def metrics_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     return frame.sort_values(["namespace", "metric", "stat", "dimensions", "timestamp"]).reset_index(
         drop=True
     )
+
+
+DERIVED_NAMESPACE = "apigwops/derived"
+TIMEOUT_RATIO = "DurationMaximumToTimeout"
+
+
+def timeout_ratios(frame: pd.DataFrame, functions: Sequence[LambdaFunction]) -> pd.DataFrame:
+    """Lambda `Duration` Maximum over each function's configured timeout, per datapoint (1.0 = timing out).
+
+    Written as rows of the metrics table (namespace `apigwops/derived`) so playbooks compare like with like.
+    """
+    rows: list[dict[str, Any]] = []
+    durations = frame[
+        (frame["namespace"] == "AWS/Lambda") & (frame["metric"] == "Duration") & (frame["stat"] == "Maximum")
+    ]
+    for function in functions:
+        if not function.timeout_s:
+            continue
+        dims = f"FunctionName={function.name}"
+        for point in durations[durations["dimensions"] == dims].itertuples(index=False):
+            rows.append(
+                {
+                    "namespace": DERIVED_NAMESPACE,
+                    "metric": TIMEOUT_RATIO,
+                    "stat": "Maximum",
+                    "dimensions": dims,
+                    "timestamp": point.timestamp,
+                    "value": float(point.value) / (function.timeout_s * 1000.0),  # type: ignore[arg-type]
+                }
+            )
+    return metrics_frame(rows)

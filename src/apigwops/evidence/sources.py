@@ -239,12 +239,13 @@ def waf_sampled_and_metrics(ctx: SourceContext) -> Part:
 
 
 def metrics(ctx: SourceContext) -> Part:
-    from apigwops.evidence.metrics import fetch_metrics, metric_specs
+    from apigwops.evidence.metrics import fetch_metrics, metric_specs, timeout_ratios
 
     specs = metric_specs(ctx.api, ctx.config.stage, ctx.config.functions)
     frame = fetch_metrics(ctx.runtime.aws.client("cloudwatch"), specs, ctx.window)
     part = Part(checks=[Check("metrics", "ok", "", {"series": len(specs), "datapoints": len(frame)})])
     part.add("metrics", frame)
+    part.add("metrics", timeout_ratios(frame, ctx.config.functions))
     return part
 
 

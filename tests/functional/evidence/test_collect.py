@@ -143,6 +143,9 @@ def test_gather_reads_every_source_from_moto(runtime: Runtime, write_logs: Any, 
     assert set(evidence.lambda_logs["request_id"]) == {evidence.requests.loc[1, "integration_request_id"]}
     errors = evidence.metrics[(evidence.metrics["metric"] == "Errors")]
     assert errors["value"].tolist() == [1.0]
+    ratio = evidence.metrics[evidence.metrics["metric"] == "DurationMaximumToTimeout"]
+    assert ratio["value"].tolist() == [1.0]  # 3,000 ms against a 3 s timeout
+    assert ratio["dimensions"].tolist() == ["FunctionName=orders-fn"]
     assert evidence.missing_fields >= {"response_latency", "integration_latency"}
     assert "request_id" not in evidence.missing_fields
     assert evidence.api_calls == runtime.aws.api_calls > 5
