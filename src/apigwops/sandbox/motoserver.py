@@ -1,33 +1,84 @@
-"""moto's server on 127.0.0.1 on a free port, started in this process (threaded) for the sandbox."""
+"""moto's server on 127.0.0.1 on a free port, in its own process.
+
+Its own process because moto keeps its state in process-wide backends: two moto servers in one process
+(the sandbox's and a test suite's, or two sandboxes) would share one account, and a reset of either would
+wipe the other. The child asks the kernel to end it when its parent dies, so it is never left behind.
+"""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
-from typing import Any
+
+START_TIMEOUT_S = 30.0
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
 
 
 class MotoServer:
-    """A running moto server; `stop()` shuts it down (its threads end with it)."""
+    """A running moto server process; `stop()` ends it."""
 
     def __init__(self) -> None:
-        import logging
+        last_error = ""
+        for _attempt in range(3):  # the free port may be taken between choosing and binding it
+            port = _free_port()
+            # moto logs every request on stderr: a file, not a pipe nobody drains (it would fill and block).
+            self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self._stderr,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            )
+            self.endpoint = f"http://127.0.0.1:{port}"
+            try:
+                wait_until_answers(self.endpoint + "/moto-api/", timeout_s=START_TIMEOUT_S, proc=self._proc)
+                return
+            except TimeoutError as exc:
+                last_error = str(exc)
+            except RuntimeError:
+                self._stderr.seek(0)
+                lines = self._stderr.read().decode(errors="replace").strip().splitlines()
+                last_error = lines[-1] if lines else f"exited with {self._proc.returncode}"
+            self.stop()
+        raise RuntimeError(f"moto's server did not start: {last_error}")
 
-        from moto.server import ThreadedMotoServer
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call is noise here
-        self._server: Any = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.endpoint = f"http://{host}:{port}"
-        wait_until_answers(self.endpoint + "/moto-api/", timeout_s=10)
+    @property
+    def pid(self) -> int:
+        return int(self._proc.pid)
 
     def stop(self) -> None:
-        self._server.stop()
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait(timeout=5)
+        self._stderr.close()
 
 
-def wait_until_answers(url: str, *, timeout_s: float) -> None:
+def wait_until_answers(url: str, *, timeout_s: float, proc: subprocess.Popen[bytes] | None = None) -> None:
     """Poll `url` until any HTTP answer comes back (an HTTP error status counts as an answer)."""
     deadline = time.monotonic() + timeout_s
     while True:
@@ -37,6 +88,8 @@ def wait_until_answers(url: str, *, timeout_s: float) -> None:
         except urllib.error.HTTPError:
             return
         except OSError:
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"exited with {proc.returncode}") from None
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{url} did not answer within {timeout_s:.0f} s") from None
             time.sleep(0.05)

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from tests.functional.sandbox.helpers import access_record, call, log_messages, metric_sum
 
+pytestmark = pytest.mark.xdist_group("sandbox-faults")  # one sandbox per module and worker
+
 REST_DIMS = {"ApiName": "user-api", "Stage": "prod"}
 FN_DIMS = {"FunctionName": "user-api-handler"}
 

@@ -1,0 +1,104 @@
+"""`apigwops sandbox up|status|fault|down` through the installed console script: a detached background
+process, a state file under APIGWOPS_HOME, faults changed at run time, and nothing left behind by `down`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from tests.conftest import run_cli
+from tests.functional.sandbox.helpers import call
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-cli")]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_up_status_fault_down(tmp_path: Path) -> None:
+    env = {"APIGWOPS_HOME": str(tmp_path)}
+    up = run_cli("-o", "json", "sandbox", "up", "--fault", "lambda-error=1", env=env)
+    pid = 0
+    try:
+        assert up.exit_code == 0, up.stderr
+        doc = json.loads(up.stdout)
+        pid = doc["pid"]
+        assert _alive(pid)
+        assert os.getpgid(pid) == pid  # its own process group
+        assert set(doc["api_keys"]) == {"free", "basic", "premium", "internal"}
+        assert all(v.startswith("****") and len(v) == 8 for v in doc["api_keys"].values())
+        assert {"valid", "expired"} <= set(doc["tokens"])
+        assert doc["env"]["AWS_ENDPOINT_URL"] == doc["moto_endpoint"]
+        state = json.loads((tmp_path / "sandbox.json").read_text())
+        assert (tmp_path / "sandbox.json").stat().st_mode & 0o077 == 0
+        rest = next(s for s in doc["stages"] if s["api_type"] == "REST")
+        key = state["keys"]["internal"]
+        assert call(rest["url"] + "/users", headers={"x-api-key": key}).status == 502
+
+        status = run_cli("-o", "json", "sandbox", "status", "--show-secrets", env=env)
+        assert status.exit_code == 0
+        assert json.loads(status.stdout)["api_keys"]["internal"] == key
+
+        changed = run_cli("sandbox", "fault", "--clear", "backend-5xx=1", env=env)
+        assert changed.exit_code == 0, changed.stderr
+        assert json.loads(changed.stdout) == {"backend-5xx": 1.0}
+        reply = call(rest["url"] + "/users", headers={"x-api-key": key})
+        assert (reply.status, reply.json) == (500, {"error": "internal error in user service"})
+
+        # The AWS side is the sandbox's moto: plain AWS SDK calls with the printed environment.
+        import boto3
+
+        apig = boto3.client("apigateway", endpoint_url=doc["moto_endpoint"], region_name="us-east-1")
+        assert rest["api_id"] in [a["id"] for a in apig.get_rest_apis()["items"]]
+
+        again = run_cli("sandbox", "up", env=env)
+        assert again.exit_code == 2
+        assert "already running" in again.stderr
+    finally:
+        down = run_cli("sandbox", "down", env=env)
+        if pid and _alive(pid):  # never leak a process, even when an assertion failed
+            os.killpg(pid, signal.SIGKILL)
+    assert down.exit_code == 0
+    assert not _alive(pid)
+    assert not (tmp_path / "sandbox.json").exists()
+    gone = run_cli("sandbox", "status", env=env)
+    assert gone.exit_code == 2
+    assert gone.stderr.strip().splitlines() == [
+        "apigwops: error: no sandbox is running (start one with 'apigwops sandbox up')"
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sandbox", "up", "--fault", "no-such-fault"],
+        ["sandbox", "up", "--fault", "lambda-error=2"],
+        ["sandbox", "up", "--time-scale", "0"],
+        ["sandbox", "up", "--time-scale", "fast"],
+        ["sandbox", "fault", "lambda-error=abc"],
+        ["sandbox", "status", "--bogus"],
+    ],
+)
+def test_bad_options_one_line_exit_2(args: list[str], tmp_path: Path) -> None:
+    result = run_cli(*args, env={"APIGWOPS_HOME": str(tmp_path)})
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("apigwops: error:")
+    assert result.stdout == ""
+    assert not (tmp_path / "sandbox.json").exists()
+
+
+def test_down_without_sandbox_is_fine(tmp_path: Path) -> None:
+    result = run_cli("sandbox", "down", env={"APIGWOPS_HOME": str(tmp_path)})
+    assert result.exit_code == 0
+    assert "no sandbox was running" in result.stderr
