@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from apigwops.cost.catalog import RegionPrices
+from apigwops.cost.catalog import Price, RegionPrices
 from apigwops.cost.model import Estimate
 from apigwops.cost.money import cents
 
@@ -236,6 +236,14 @@ def comparison_markdown(cmp: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _natural(price: Price) -> tuple[str, float]:
+    """apigateway.cache.6.1 before apigateway.cache.13.5: sizes sort as numbers."""
+    head, _, tail = price.id.partition("apigateway.cache.")
+    if not head and tail:
+        return ("apigateway.cache.", float(tail))
+    return (price.id, 0.0)
+
+
 def prices_frame(region: RegionPrices) -> pd.DataFrame:
     """One row per price tier: id, from (units), USD per unit, unit, status, source."""
     import pandas as pd
@@ -249,7 +257,7 @@ def prices_frame(region: RegionPrices) -> pd.DataFrame:
             "status": p.status,
             "source": p.source,
         }
-        for p in sorted(region.prices.values(), key=lambda p: p.id)
+        for p in sorted(region.prices.values(), key=_natural)
         for t in sorted(p.tiers, key=lambda t: t.begin)
     ]
     return pd.DataFrame(
@@ -272,7 +280,7 @@ def prices_to_dict(region: RegionPrices) -> dict[str, Any]:
                     {"from": quantity(t.begin), "usd": f"{t.unit_price.normalize():f}"} for t in p.tiers
                 ],
             }
-            for p in sorted(region.prices.values(), key=lambda p: p.id)
+            for p in sorted(region.prices.values(), key=_natural)
         },
     }
 
