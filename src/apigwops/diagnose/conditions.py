@@ -31,6 +31,14 @@ class MatchContext:
     exec_messages: pd.DataFrame | None  # request_id, message; None when execution logs are not available
     missing: set[str] = field(default_factory=set)  # fields / "execution-logs" a selection needed but lacked
     exec_hits: dict[str, int] = field(default_factory=dict)  # exec_log text -> matching lines
+    # Shared across the findings of one diagnosis, so each column is converted and each text searched once.
+    text_cache: dict[str, pd.Series] = field(default_factory=dict)
+    exec_cache: dict[str, tuple[pd.Series, int]] = field(default_factory=dict)
+
+    def text(self, column: str) -> pd.Series:
+        if column not in self.text_cache:
+            self.text_cache[column] = self.frame[column].astype("string")
+        return self.text_cache[column]
 
 
 def evaluate_match(match: Match, ctx: MatchContext) -> pd.Series | None:
@@ -50,7 +58,7 @@ def evaluate_match(match: Match, ctx: MatchContext) -> pd.Series | None:
     if match.field in ctx.unavailable:
         ctx.missing.add(match.field)
         return None
-    return _test_column(ctx.frame[match.field], match)
+    return _test_column(ctx.frame[match.field], ctx.text(match.field), match)
 
 
 def _combine(parts: list[pd.Series], ctx: MatchContext, how: str) -> pd.Series:
@@ -68,21 +76,24 @@ def _exec_log(text: str, ctx: MatchContext) -> pd.Series | None:
     if ctx.exec_messages is None:
         ctx.missing.add("execution-logs")
         return None
-    messages = ctx.exec_messages
-    hits = messages["message"].astype("string").str.contains(text, case=False, regex=False, na=False)
-    ids = set(messages.loc[hits, "request_id"].dropna().astype(str))
-    ctx.exec_hits[text] = int(hits.sum())
-    return ctx.frame["request_id"].astype("string").isin(ids).fillna(False).astype(bool)
+    if text not in ctx.exec_cache:
+        messages = ctx.exec_messages
+        hits = messages["message"].astype("string").str.contains(text, case=False, regex=False, na=False)
+        ids = set(messages.loc[hits, "request_id"].dropna().astype(str))
+        mask = ctx.text("request_id").isin(ids).fillna(False).astype(bool)
+        ctx.exec_cache[text] = (mask, int(hits.sum()))
+    mask, lines = ctx.exec_cache[text]
+    ctx.exec_hits[text] = lines
+    return mask
 
 
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _test_column(column: pd.Series, test: Match) -> pd.Series:
+def _test_column(column: pd.Series, text: pd.Series, test: Match) -> pd.Series:
     import pandas as pd
 
-    text = column.astype("string")
     if test.present is not None:
         present = column.notna() & ~text.isin(_EMPTY).fillna(False)
         result = present if test.present else ~present

@@ -137,6 +137,9 @@ class _Run:
             unavailable |= REQUEST_COLUMNS
         self.unavailable = frozenset(unavailable)
         self.exec_messages = self._exec_messages()
+        self.text_cache: dict[str, pd.Series] = {}
+        self.exec_cache: dict[str, tuple[pd.Series, int]] = {}
+        self.no_match_signals: dict[str, Any] | None = None
 
     def _exec_messages(self) -> pd.DataFrame | None:
         logs = self.evidence.execution_logs
@@ -162,7 +165,13 @@ class _Run:
         matched: pd.Series | None = None
         exec_lines = 0
         if spec.match is not None:
-            ctx = MatchContext(self.frame, self.unavailable, self.exec_messages)
+            ctx = MatchContext(
+                self.frame,
+                self.unavailable,
+                self.exec_messages,
+                text_cache=self.text_cache,
+                exec_cache=self.exec_cache,
+            )
             matched = evaluate_match(spec.match, ctx)
             if matched is None:
                 for missing in ctx.missing:
@@ -170,7 +179,7 @@ class _Run:
             if matched is not None:
                 matched = matched & remaining[spec.symptom]
             exec_lines = sum(ctx.exec_hits.values())
-        values = {**self.signals, **finding_signals(self.evidence, self.frame, matched, exec_lines)}
+        values = {**self.signals, **self._finding_signals(matched, exec_lines)}
         values["symptom_failures"] = self.active[spec.symptom]
         values["unexplained"] = int(remaining[spec.symptom].sum()) if spec.symptom != "any" else 0
         count, source = _count(spec, values)
@@ -187,6 +196,14 @@ class _Run:
         if matched is not None:  # a finding that fired explains these requests; later ones see the rest
             remaining[spec.symptom] &= ~matched
         return _finding(playbook, spec, values, from_fallback)
+
+    def _finding_signals(self, matched: pd.Series | None, exec_lines: int) -> dict[str, Any]:
+        """Per-finding signals; the no-match case (config defaults) is computed once per diagnosis."""
+        if matched is not None and bool(matched.any()):
+            return finding_signals(self.evidence, self.frame, matched, exec_lines)
+        if self.no_match_signals is None:
+            self.no_match_signals = finding_signals(self.evidence, self.frame, None, 0)
+        return {**self.no_match_signals, "exec_log_lines": exec_lines}
 
     def best(self) -> dict[str, Finding]:
         """One finding per id (two playbooks may name the same cause): the one that explains most."""

@@ -83,7 +83,7 @@ def _add_rate_features(frame: pd.DataFrame, evidence: Evidence) -> None:
     import pandas as pd
 
     second = frame["time"].dt.floor("s")
-    per_second = second.map(second.value_counts())
+    per_second = pd.to_numeric(second.map(second.value_counts()), errors="coerce")
     stage_rate = evidence.config.stage.throttle_rate
     if stage_rate:
         frame["over_stage_rate"] = (per_second > stage_rate).fillna(False).astype(bool)
@@ -97,7 +97,7 @@ def _add_rate_features(frame: pd.DataFrame, evidence: Evidence) -> None:
     keys = frame["api_key_id"].astype("string")
     frame["usage_plan_rate"] = pd.to_numeric(keys.map(plan_rate), errors="coerce").astype("Float64")
     key_second = keys.fillna("") + "|" + second.astype("string").fillna("")
-    per_key_second = key_second.map(key_second.value_counts())
+    per_key_second = pd.to_numeric(key_second.map(key_second.value_counts()), errors="coerce")
     over = (per_key_second > frame["usage_plan_rate"]) & keys.notna()
     frame["over_key_rate"] = over.fillna(False).astype(bool)
 
