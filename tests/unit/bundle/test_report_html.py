@@ -167,3 +167,14 @@ def test_timeline_counts_come_from_request_counts_when_rows_are_a_sample() -> No
         (b.requests, b.client_errors, b.server_errors) for b in exact.buckets
     ]
     assert timeline.total_requests == len(full.requests) != len(sampled.requests)
+
+
+def test_rows_without_time_or_status_do_not_break_the_timeline() -> None:
+    evidence = make_evidence(n_requests=50)
+    evidence.requests.loc[3, "time"] = pd.NaT
+    evidence.requests.loc[4, "status"] = pd.NA
+    evidence.requests.loc[5, "response_latency"] = pd.NA
+    timeline = build_timeline(evidence)
+    assert timeline.total_requests == 49  # no time: no bucket; no status: counted, but as neither 4xx nor 5xx
+    status = evidence.requests["status"].drop(index=3)
+    assert sum(b.server_errors for b in timeline.buckets) == int((status >= 500).sum())
