@@ -169,6 +169,11 @@ class FindingSpec(_Strict):
     remediation: Remediation
     false_positives: list[str] = Field(default_factory=list)
 
+    @field_validator("symptom", mode="before")
+    @classmethod
+    def _symptom_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value  # `symptom: 401` is natural YAML
+
     @field_validator("symptom")
     @classmethod
     def _known_symptom(cls, value: str) -> str:
@@ -208,6 +213,11 @@ class Playbook(_Strict):
     evidence: list[str] = Field(default_factory=list)  # evidence sources it reads (checks ids)
     findings: list[FindingSpec] = Field(min_length=1)
     source: str = Field(default="", exclude=True)  # file it came from (set by the loader)
+
+    @field_validator("symptoms", mode="before")
+    @classmethod
+    def _symptoms_text(cls, value: Any) -> Any:
+        return [str(v) if isinstance(v, int) else v for v in value] if isinstance(value, list) else value
 
     @field_validator("symptoms")
     @classmethod

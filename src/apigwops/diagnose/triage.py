@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MAX_BUCKETS = 30
-MIN_RISE = 0.02  # an onset needs the error rate at least 2 points above the baseline
+MIN_RISE = 0.01  # an onset needs the error rate at least 1 point above the baseline
 METRIC_NAMES = {
     "REST": {"count": "Count", "4xx": "4XXError", "5xx": "5XXError"},
     "HTTP": {"count": "Count", "4xx": "4xx", "5xx": "5xx"},
@@ -192,7 +192,7 @@ def find_onset(buckets: list[Bucket]) -> datetime | None:
     """The first bucket whose error rate rose above the baseline and stayed there for the next bucket too.
 
     Baseline is the lower quartile of the busy buckets' error rates and its noise the deviation within the lower
-    half, so one noisy bucket is not an onset; a one-bucket incident is, when it holds most of the failures.
+    half, so one noisy bucket is not an onset; a lone one-bucket incident is, when it holds most of the failures.
     Errors from the first bucket on give no onset: the window shows no baseline to leave.
     """
     import statistics
@@ -214,6 +214,6 @@ def find_onset(buckets: list[Bucket]) -> datetime | None:
     # a short incident (one bucket) still has an onset when it holds most of the window's failures
     failures = sum(b.failures for b in busy)
     spikes = [b for b, up in zip(busy, elevated, strict=True) if up]
-    if spikes and sum(b.failures for b in spikes) * 2 >= failures:
+    if len(spikes) == 1 and spikes[0].failures * 2 >= failures:
         return spikes[0].start
     return None
