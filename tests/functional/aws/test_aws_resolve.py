@@ -195,3 +195,15 @@ def test_denied_waf_lookup_is_a_skipped_check_not_a_failure(world: World, aws: A
     # the stage itself still names its web ACL; only the WAF log group stays unknown
     assert resolved.stage.web_acl_arn == world.web_acl_arn
     assert resolved.stage.waf_log_group is None
+
+
+def test_rest_api_tagged_by_the_sandbox_resolves_to_the_local_stage(world: World, aws: AwsContext) -> None:
+    apig = world.client("apigateway")
+    api_id = apig.create_rest_api(
+        name="sandboxed", tags={"apigwops:sandbox-url": "http://127.0.0.1:5555/prod"}
+    )["id"]
+    root = apig.get_resources(restApiId=api_id)["items"][0]["id"]
+    apig.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apig.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK")
+    apig.create_deployment(restApiId=api_id, stageName="prod")
+    assert resolve_api(aws, "sandboxed", "prod").info.endpoint == "http://127.0.0.1:5555/prod"
