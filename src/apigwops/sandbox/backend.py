@@ -36,6 +36,7 @@ class Invocation:
     duration_ms: float
     init_ms: float | None
     environment: int
+    concurrency: int = 1  # executions in flight when this one started (ConcurrentExecutions)
     status_code: int = 200
     body: str = ""
     error_message: str = ""
@@ -102,11 +103,12 @@ class LambdaBackend:
     ) -> Invocation:
         """Run (virtually) one invocation; the caller must `release(inv.environment)` when it is answered."""
         env, cold = self._acquire(force_cold)
+        concurrency = self.in_flight
         rng = self._rng
         rid = str(uuid.uuid4())
         init_ms = rng.uniform(250.0, 900.0) if cold else None
         duration = max(min_duration_ms, rng.lognormvariate(math.log(35.0), 0.45) + 1.0)
-        inv = Invocation(rid, outcome, duration, init_ms, env.index)
+        inv = Invocation(rid, outcome, duration, init_ms, env.index, concurrency)
         if outcome == "timeout":
             inv.duration_ms = FUNCTION_TIMEOUT_S * 1000.0
         elif outcome == "error":

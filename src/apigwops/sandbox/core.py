@@ -82,8 +82,14 @@ class Sandbox:
         return sb
 
     def _boot(self, time_scale: float, interval: float, seed: int | None, moto_endpoint: str | None) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         from apigwops.sandbox.motoserver import MotoServer
 
+        # The RSA key pair takes about a second; make it while moto boots and is provisioned.
+        keygen = ThreadPoolExecutor(max_workers=1)
+        private_pem = keygen.submit(TokenAuthority.new_private_key)
+        keygen.shutdown(wait=False)
         if moto_endpoint is None:
             moto = MotoServer()
             self._moto = moto
@@ -99,7 +105,7 @@ class Sandbox:
         p = provision(self.moto_endpoint, urls)
         self.provisioned = p
         self.keys = dict(p.keys)
-        authority = TokenAuthority(p.issuer, p.client_id)
+        authority = TokenAuthority(p.issuer, p.client_id, private_pem=private_pem.result())
         self.tokens = authority.sample_tokens()
         self.rest = StageEndpoint(p.rest_api_id, c.REST_API_NAME, c.STAGE, urls["REST"], "REST")
         self.http = StageEndpoint(p.http_api_id, c.HTTP_API_NAME, c.STAGE, urls["HTTP"], "HTTP")

@@ -35,6 +35,15 @@ FAULTS: dict[str, str] = {
     "backend-429": "the function answers with status 429 (passed through)",
     "slow-integration": "the function takes 2-8 s (below the timeout)",
     "response-too-large": "the function returns more than 6 MB (502 REST, 500 HTTP)",
+    "authorizer-deny": "the authorizer's policy denies the caller (403 AccessDenied REST, 403 HTTP)",
+    "authorizer-unauthorized": "the authorizer rejects the caller as Unauthorized (401)",
+    "resource-policy-deny": "the API's resource policy explicitly denies the caller (403, REST)",
+    "stage-throttled": "the stage's throttle is exceeded (429 Too Many Requests)",
+    "account-throttled": "the account's Regional throttle is exceeded (429 Too Many Requests)",
+    "mapping-error": "the integration request mapping fails (500, REST)",
+    "vpc-link-failure": "the VPC link to the backend fails (500)",
+    "backend-tls-error": "the backend's TLS certificate is not trusted (500)",
+    "backend-unreachable": "the backend cannot be reached (502 REST, 500 HTTP)",
 }
 
 

@@ -22,6 +22,22 @@ HTTP_PERMISSION_ERROR = (
 )
 
 
+CONFIG_ERROR = "Execution failed due to configuration error: "
+# Integration failures that happen before (or instead of) reaching the backend: REST execution-log line and
+# status (§9.4, §4.4 C41-C45). HTTP APIs have no mapping templates; the others answer 500 there.
+TRANSPORT_FAULTS: dict[str, tuple[str, int]] = {
+    "mapping-error": (CONFIG_ERROR + "Unable to transform request", 500),
+    "vpc-link-failure": (CONFIG_ERROR + "There was an internal error while executing your request", 500),
+    "backend-tls-error": (
+        CONFIG_ERROR
+        + "PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: "
+        "unable to find valid certification path to requested target",
+        500,
+    ),
+    "backend-unreachable": ("Network error communicating with endpoint", 502),
+}
+
+
 def _http_function_error(message: str) -> str:
     return f"The Lambda function returned the following error: {message}. Check your Lambda function code and try again."
 
@@ -41,6 +57,21 @@ def integrate(
             f"Sending request to {uri}",
         ]
     faults = stage.faults
+    for name, (line, status) in TRANSPORT_FAULTS.items():
+        if (rest or name != "mapping-error") and faults.hit(name):
+            rec.integration_latency_ms = stage.rng.uniform(1.0, 30.0)
+            if not rest:
+                return _http_500(stage, rec, line.removeprefix(CONFIG_ERROR))
+            rec.exec_lines.append(line)
+            ctx["integration.error"] = line
+            response = (
+                "function-error"
+                if status == 502
+                else "api-configuration"
+                if name == "mapping-error"
+                else "integration-config"
+            )
+            return stage._gateway_error(rec, response)
     if faults.hit("permission-missing"):
         rec.integration_latency_ms = stage.rng.uniform(1.0, 4.0)
         if rest:

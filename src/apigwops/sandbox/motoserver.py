@@ -68,13 +68,10 @@ class MotoServer:
         return int(self._proc.pid)
 
     def stop(self) -> None:
+        # SIGKILL: the sandbox's account is disposable, and werkzeug takes seconds to honour SIGTERM.
         if self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(timeout=5)
+            self._proc.kill()
+            self._proc.wait(timeout=10)
         self._stderr.close()
 
 

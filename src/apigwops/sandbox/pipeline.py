@@ -194,6 +194,12 @@ class Pipeline:
             ctx["resourcePath"] = route.path
             ctx["resourceId"] = self.api.resource_ids.get(route.path, "-")
             rec.exec_lines.append(f"Extended Request Id: {ctx['extendedRequestId']}")
+            if self.faults.hit("resource-policy-deny"):
+                # Pre-authorization explicit deny of the resource policy (§4.2 C19, AFLOW).
+                arn = f"arn:aws:execute-api:{c.REGION}:{c.ACCOUNT_ID}:{self.api.api_id}/{c.STAGE}/{route.method}{sub_path}"
+                message = f"User: anonymous is not authorized to perform: execute-api:Invoke on resource: {arn} with an explicit deny"
+                rec.exec_lines.append(message)
+                return self._gateway_error(rec, "resource-policy-deny", message)
         else:
             ctx["routeKey"] = route.route_key
         if route.auth:
@@ -204,6 +210,11 @@ class Pipeline:
             denied = self._usage_plan(req, rec, route)
             if denied is not None:
                 return denied
+        if self.faults.hit("stage-throttled") or self.faults.hit("account-throttled"):
+            # Stage/route or account token bucket (§4.3 C30/C31): same client signal, told apart by config.
+            if self.rest:
+                return self._gateway_error(rec, "throttled")
+            return self._http_error(rec, 429, "THROTTLED", "Too Many Requests")
         return self._integrate(req, rec, route, path_id)
 
     def _waf(self, req: StageRequest, rec: Recorded) -> bool:
@@ -258,6 +269,8 @@ class Pipeline:
             check = TokenCheck(check.claims, "expired")
         if check.ok and self.faults.hit("wrong-audience"):
             check = TokenCheck(check.claims, "audience")
+        if check.ok and self.faults.hit("authorizer-unauthorized"):
+            check = TokenCheck(check.claims, "invalid")
         if not check.ok:
             ctx["authorizer.status"] = "401"
             return self._unauthorized(rec, check)
@@ -265,6 +278,17 @@ class Pipeline:
         ctx["authorizer.status"] = "200"
         ctx["authorizer.principalId"] = str(claims.get("sub", "-"))
         ctx["authorizer.claims.sub"] = str(claims.get("sub", "-"))
+        if self.faults.hit("authorizer-deny"):
+            # The authorizer answered with a Deny policy (§4.2 C21): 403 AccessDeniedException on REST.
+            ctx["authorizer.status"] = "403"
+            if self.rest:
+                rec.exec_lines.append(
+                    f'Authorizer result body before parsing: {{"principalId":"{claims.get("sub")}",'
+                    '"policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke",'
+                    '"Effect":"Deny","Resource":"*"}]}}'
+                )
+                return self._gateway_error(rec, "authorizer-deny")
+            return self._http_error(rec, 403, "ACCESS_DENIED", "Forbidden")
         if self.rest:
             rec.exec_lines.append("Successfully completed authorizer execution")
         return None
@@ -333,10 +357,12 @@ class Pipeline:
         return integrate(self, req, rec, route, path_id)
 
     # -- gateway answers ---------------------------------------------------------------------------------
-    def _gateway_error(self, rec: Recorded, name: str) -> StageReply:
+    def _gateway_error(self, rec: Recorded, name: str, message: str | None = None) -> StageReply:
         if not self.rest:
             raise AssertionError(f"REST gateway response {name} on an HTTP API")
         error: GatewayError = REST_ERRORS[name]
+        if message is not None:
+            error = GatewayError(error.response_type, error.status, message, error.error_type)
         ctx = rec.context
         ctx["error.responseType"] = error.response_type
         ctx["error.message"] = error.message if error.message is not None else "-"

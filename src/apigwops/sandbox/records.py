@@ -118,6 +118,7 @@ class Recorder:
             sink.metric("AWS/Lambda", "Errors", fn, float(inv.function_error), "Count", ts)
             sink.metric("AWS/Lambda", "Throttles", fn, 0.0, "Count", ts)
             sink.metric("AWS/Lambda", "Duration", fn, inv.duration_ms, "Milliseconds", ts)
+            sink.metric("AWS/Lambda", "ConcurrentExecutions", fn, float(inv.concurrency), "Count", ts)
         if rec.waf is not None:
             metric = "BlockedRequests" if rec.waf.blocked else "AllowedRequests"
             for rule in ("ALL", rec.waf.rule):

@@ -47,6 +47,15 @@ REST_ERRORS: dict[str, GatewayError] = {
     "function-error": GatewayError("INTEGRATION_FAILURE", 502, "Internal server error", _INTERNAL),
     "integration-config": GatewayError("INTEGRATION_FAILURE", 500, "Internal server error", _INTERNAL),
     "integration-timeout": GatewayError("INTEGRATION_TIMEOUT", 504, "Endpoint request timed out", _INTERNAL),
+    # Lambda/Cognito authorizer explicit deny (§4.2 C21, KC403LA) and resource-policy explicit deny (C19).
+    "authorizer-deny": GatewayError(
+        "ACCESS_DENIED",
+        403,
+        "User is not authorized to access this resource with an explicit deny",
+        "AccessDeniedException",
+    ),
+    "resource-policy-deny": GatewayError("ACCESS_DENIED", 403, "", "AccessDeniedException"),
+    "api-configuration": GatewayError("API_CONFIGURATION_ERROR", 500, "Internal server error", _INTERNAL),
     # Body observed as {"message": null} (§4.4 C39/C40).
     "authorizer-config": GatewayError(
         "AUTHORIZER_CONFIGURATION_ERROR", 500, None, "AuthorizerConfigurationException"
@@ -58,6 +67,7 @@ HTTP_MESSAGES = {
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
+    429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
 }

@@ -33,15 +33,9 @@ class TokenAuthority:
 
     def __init__(self, issuer: str, client_id: str, *, private_pem: bytes | None = None) -> None:
         from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
 
         if private_pem is None:
-            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            private_pem = key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
+            private_pem = self.new_private_key()
         self.private_pem = private_pem
         private = serialization.load_pem_private_key(private_pem, password=None)
         self._public_pem = private.public_key().public_bytes(
@@ -50,6 +44,17 @@ class TokenAuthority:
         self.issuer = issuer
         self.client_id = client_id
         self.kid = uuid.uuid5(uuid.NAMESPACE_URL, issuer).hex
+
+    @staticmethod
+    def new_private_key() -> bytes:
+        """A fresh RSA-2048 key (API Gateway's JWT authorizers accept RSA algorithms only, HJWT), PEM."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
 
     def mint(
         self,

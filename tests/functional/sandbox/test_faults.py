@@ -317,3 +317,156 @@ def test_fault_rate_is_a_share_of_requests(sb: Any, rate: float) -> None:
     else:
         assert 12 <= failed <= 48
         assert statuses.count(200) == 60 - failed
+
+
+EXTRA_REST = [
+    # fault, status, body, x-amzn-ErrorType, errorType, execution-log line (signals reference §4, §9.4)
+    (
+        "resource-policy-deny",
+        403,
+        None,
+        "AccessDeniedException",
+        "ACCESS_DENIED",
+        "User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:",
+    ),
+    (
+        "mapping-error",
+        500,
+        INTERNAL_REST,
+        "InternalServerErrorException",
+        "API_CONFIGURATION_ERROR",
+        "Execution failed due to configuration error: Unable to transform request",
+    ),
+    (
+        "vpc-link-failure",
+        500,
+        INTERNAL_REST,
+        "InternalServerErrorException",
+        "INTEGRATION_FAILURE",
+        "Execution failed due to configuration error: There was an internal error while executing your request",
+    ),
+    (
+        "backend-tls-error",
+        500,
+        INTERNAL_REST,
+        "InternalServerErrorException",
+        "INTEGRATION_FAILURE",
+        "Execution failed due to configuration error: PKIX path building failed",
+    ),
+    (
+        "backend-unreachable",
+        502,
+        INTERNAL_REST,
+        "InternalServerErrorException",
+        "INTEGRATION_FAILURE",
+        "Network error communicating with endpoint",
+    ),
+    (
+        "stage-throttled",
+        429,
+        b'{"message":"Too Many Requests"}',
+        "TooManyRequestsException",
+        "THROTTLED",
+        None,
+    ),
+    (
+        "account-throttled",
+        429,
+        b'{"message":"Too Many Requests"}',
+        "TooManyRequestsException",
+        "THROTTLED",
+        None,
+    ),
+    (
+        "response-too-large",
+        502,
+        INTERNAL_REST,
+        "InternalServerErrorException",
+        "INTEGRATION_FAILURE",
+        "Lambda execution failed with status 200 due to customer function error: Response payload size exceeded",
+    ),
+    (
+        "lambda-throttled",
+        500,
+        INTERNAL_REST,
+        "InternalServerErrorException",
+        "INTEGRATION_FAILURE",
+        "Lambda invocation failed with status: 429.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fault", "status", "body", "error_type", "response_type", "line"), EXTRA_REST)
+def test_extra_faults_rest(
+    sb: Any,
+    fault: str,
+    status: int,
+    body: bytes | None,
+    error_type: str,
+    response_type: str,
+    line: str | None,
+) -> None:
+    sb.set_faults({fault: 1.0})
+    reply = rest_get(sb)
+    sb.flush()
+    assert reply.status == status
+    assert reply.headers["x-amzn-errortype"] == error_type
+    if body is not None:
+        assert reply.raw == body
+    record = access_record(sb, "REST", reply.request_id)
+    assert record["errorType"] == response_type
+    lines = exec_lines(sb, reply.request_id)
+    assert lines[-1] == f"Method completed with status: {status}"
+    if line is not None:
+        assert any(entry.startswith(line) for entry in lines)
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "body"),
+    [
+        ("vpc-link-failure", 500, INTERNAL_HTTP),
+        ("backend-unreachable", 500, INTERNAL_HTTP),
+        ("stage-throttled", 429, b'{"message":"Too Many Requests"}'),
+        ("response-too-large", 500, INTERNAL_HTTP),
+        ("mapping-error", 200, None),  # no mapping templates on HTTP APIs
+        ("resource-policy-deny", 200, None),  # no resource policies on HTTP APIs
+    ],
+)
+def test_extra_faults_http(sb: Any, fault: str, status: int, body: bytes | None) -> None:
+    sb.set_faults({fault: 1.0})
+    reply = http_get(sb)
+    assert reply.status == status
+    if body is not None:
+        assert reply.raw == body
+
+
+def test_authorizer_faults(sb: Any) -> None:
+    sb.set_faults({"authorizer-deny": 1.0})
+    rest, http = rest_order(sb), http_order(sb)
+    assert_rest_error(
+        rest,
+        403,
+        b'{"message":"User is not authorized to access this resource with an explicit deny"}',
+        "AccessDeniedException",
+    )
+    assert (http.status, http.raw) == (403, b'{"message":"Forbidden"}')
+    sb.set_faults({"authorizer-error": 1.0})
+    rest, http = rest_order(sb), http_order(sb)
+    assert_rest_error(rest, 500, b'{"message": null}', "AuthorizerConfigurationException")
+    assert http.status == 500
+    sb.set_faults({"missing-identity-source": 1.0})
+    rest, http = rest_order(sb), http_order(sb)
+    assert (rest.status, http.status) == (401, 401)
+    sb.set_faults({"authorizer-unauthorized": 1.0})
+    assert rest_order(sb).raw == b'{"message":"Unauthorized"}'
+    sb.flush()
+    assert access_record(sb, "REST", rest.request_id)["authorizerStatus"] == "-"  # never invoked (C01)
+
+
+def test_concurrency_and_passthrough_429(sb: Any) -> None:
+    sb.set_faults({"backend-429": 1.0})
+    reply = rest_get(sb)
+    assert (reply.status, reply.json) == (429, {"error": "rate limited by user service"})
+    assert "x-amzn-errortype" not in reply.headers  # the backend's 429, not API Gateway's (C35)
+    sb.flush()
+    assert metric_sum(sb, "AWS/Lambda", "ConcurrentExecutions", FN_DIMS) >= 1
