@@ -83,7 +83,7 @@ def _normalise(token: str, result: _Result) -> str:
     if value.lower().startswith("bearer "):
         value = value[7:].strip()
         result.note(
-            "the value starts with 'Bearer ' (JWT authorizers accept it; Cognito authorizers want the bare token)"
+            "the value starts with 'Bearer ', removed before decoding (HTTP API JWT authorizers accept the prefix)"
         )
     if any(ch.isspace() for ch in value):
         result.note("the token contains whitespace, which breaks it when sent in a header")
