@@ -96,9 +96,11 @@ def _add_rate_features(frame: pd.DataFrame, evidence: Evidence) -> None:
                 plan_rate[key_id] = plan.rate_limit
     keys = frame["api_key_id"].astype("string")
     frame["usage_plan_rate"] = pd.to_numeric(keys.map(plan_rate), errors="coerce").astype("Float64")
-    key_second = keys.fillna("") + "|" + second.astype("string").fillna("")
-    per_key_second = pd.to_numeric(key_second.map(key_second.value_counts()), errors="coerce")
-    over = (per_key_second > frame["usage_plan_rate"]) & keys.notna()
+    if not plan_rate or frame.empty:
+        frame["over_key_rate"] = False
+        return
+    per_key_second = frame.groupby([keys.fillna(""), second], dropna=False)["time"].transform("size")
+    over = (pd.to_numeric(per_key_second, errors="coerce") > frame["usage_plan_rate"]) & keys.notna()
     frame["over_key_rate"] = over.fillna(False).astype(bool)
 
 
