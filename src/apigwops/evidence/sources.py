@@ -95,7 +95,7 @@ def access_logs(ctx: SourceContext) -> Part:
         "unparsed": result.unparsed,
         "sampled": result.sampled,
     }
-    reason = ""
+    reason = "no request was logged in the window" if result.lines == 0 else ""
     if result.unparsed:
         detail["unparsed_examples"] = result.unparsed_examples
         reason = f"{result.unparsed:,} of {result.lines:,} lines did not match the stage's access-log format"

@@ -215,6 +215,7 @@ def test_sources_run_concurrently(runtime: Runtime) -> None:
     evidence = gather(runtime, API, _config(), _window(), engine=BarrierEngine())  # type: ignore[arg-type]
     assert {c.id: c.status for c in evidence.checks}["lambda-logs:orders-fn"] == "ok"
     assert evidence.check("access-logs").status == "ok"
+    assert evidence.check("access-logs").reason == "no request was logged in the window"
 
 
 def test_ctrl_c_in_a_source_reaches_the_caller(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
