@@ -252,15 +252,15 @@ class Pipeline:
         if self.faults.hit("slow-authorizer"):
             auth_ms += self.rng.uniform(1000.0, 3000.0)
         ctx["_auth_ms"] = str(auth_ms)
-        ctx["authorizer.latency"] = str(round(auth_ms))
-        ctx["authorizer.integrationLatency"] = str(round(auth_ms * 0.8))
-        if self.rest:
+        if self.rest:  # HTTP APIs log only $context.authorizer.error of these (§5)
+            ctx["authorizer.latency"] = str(round(auth_ms))
+            ctx["authorizer.integrationLatency"] = str(round(auth_ms * 0.8))
             rid = ctx["requestId"]
             rec.exec_lines.append(f"Starting authorizer: {self.api.authorizer_id} for request: {rid}")
         if self.faults.hit("authorizer-error"):
-            ctx["authorizer.status"] = "500"
             ctx["authorizer.error"] = "Authorizer configuration error"
             if self.rest:
+                ctx["authorizer.status"] = "500"
                 rec.exec_lines.append("Execution failed due to configuration error: Authorizer error")
                 return self._gateway_error(rec, "authorizer-config")
             return self._http_error(rec, 500, "AUTHORIZER_CONFIGURATION_ERROR", "Internal Server Error")
@@ -272,16 +272,16 @@ class Pipeline:
         if check.ok and self.faults.hit("authorizer-unauthorized"):
             check = TokenCheck(check.claims, "invalid")
         if not check.ok:
-            ctx["authorizer.status"] = "401"
+            ctx["authorizer.status"] = "401" if self.rest else "-"
             return self._unauthorized(rec, check)
         claims = check.claims or {}
-        ctx["authorizer.status"] = "200"
+        ctx["authorizer.status"] = "200" if self.rest else "-"
         ctx["authorizer.principalId"] = str(claims.get("sub", "-"))
         ctx["authorizer.claims.sub"] = str(claims.get("sub", "-"))
         if self.faults.hit("authorizer-deny"):
             # The authorizer answered with a Deny policy (§4.2 C21): 403 AccessDeniedException on REST.
-            ctx["authorizer.status"] = "403"
             if self.rest:
+                ctx["authorizer.status"] = "403"
                 rec.exec_lines.append(
                     f'Authorizer result body before parsing: {{"principalId":"{claims.get("sub")}",'
                     '"policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke",'

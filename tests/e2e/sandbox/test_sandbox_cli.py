@@ -48,6 +48,12 @@ def test_up_status_fault_down(tmp_path: Path) -> None:
         assert status.exit_code == 0
         assert json.loads(status.stdout)["api_keys"]["internal"] == key
 
+        table = run_cli("-o", "table", "sandbox", "status", env=env)
+        assert table.exit_code == 0
+        assert f"export AWS_ENDPOINT_URL={doc['moto_endpoint']}" in table.stdout
+        assert "key: free" in table.stdout
+        assert key not in table.stdout  # abbreviated without --show-secrets
+
         changed = run_cli("sandbox", "fault", "--clear", "backend-5xx=1", env=env)
         assert changed.exit_code == 0, changed.stderr
         assert json.loads(changed.stdout) == {"backend-5xx": 1.0}
