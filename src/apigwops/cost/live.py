@@ -17,10 +17,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from apigwops.aws.errors import skip_reason
 from apigwops.cost.model import ApiType, LambdaUsage, Usage, UsagePlanTier, WafUsage
 from apigwops.runtime import Runtime
 
+# Only AWS's answers (denied, not implemented, throttled) degrade the estimate; a bug still surfaces.
+AWS_ERRORS: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
 DAYS_PER_MONTH = Decimal(30)
 DAY_SECONDS = 86400
 QUOTA_PERIOD_TO_MONTH = {"DAY": Decimal(30), "WEEK": Decimal(30) / 7, "MONTH": Decimal(1)}
@@ -156,7 +160,7 @@ def _usage_plan_tiers(
             response = client.get_usage(
                 usagePlanId=plan["id"], startDate=start.strftime("%Y-%m-%d"), endDate=end.strftime("%Y-%m-%d")
             )
-        except Exception as exc:
+        except AWS_ERRORS as exc:  # denied or not implemented: only the split degrades
             unavailable = skip_reason(exc, "apigateway", "GetUsage")
             break
         used[plan["id"]] = Decimal(sum(usage_totals(response.get("items") or {}).values())) * scale
@@ -213,7 +217,7 @@ def _waf(runtime: Runtime, acl_arn: str | None, notes: list[str]) -> WafUsage | 
     scope = "CLOUDFRONT" if parts[0] == "global" else "REGIONAL"
     try:
         acl = runtime.aws.client("wafv2").get_web_acl(Name=parts[2], Id=parts[3], Scope=scope)["WebACL"]
-    except Exception as exc:
+    except AWS_ERRORS as exc:
         notes.append(f"WAF rules not read ({skip_reason(exc, 'wafv2', 'GetWebACL')}); priced with no rules")
         return WafUsage(1, 0)
     return WafUsage(1, len(acl.get("Rules", [])))
@@ -253,14 +257,14 @@ def _lambda(
 ) -> LambdaUsage | None:
     try:
         names = _function_names(runtime, api_type, api_id)
-    except Exception as exc:
+    except AWS_ERRORS as exc:
         notes.append(f"Lambda integrations not read ({skip_reason(exc, 'apigateway', 'GetResources')})")
         return None
     uses: list[FunctionUse] = []
     for name in names:
         try:
             config = runtime.aws.client("lambda").get_function_configuration(FunctionName=name)
-        except Exception as exc:
+        except AWS_ERRORS as exc:
             notes.append(f"Lambda {name} not read ({skip_reason(exc, 'lambda', 'GetFunctionConfiguration')})")
             continue
         dims = [{"Name": "FunctionName", "Value": name}]

@@ -216,3 +216,54 @@ def test_unknown_api_is_a_usage_error(runtime: Runtime) -> None:
 
     with pytest.raises(UsageError):
         usage_from_stage(runtime, "no-such-api", "prod", days=DAYS)
+
+
+def test_per_key_usage_from_get_usage(runtime: Runtime) -> None:
+    """GetUsage, which moto lacks, answered by a before-call hook with an AWS-shaped payload (validated
+    against the service model) while moto serves every other call. Shape per
+    https://docs.aws.amazon.com/apigateway/latest/api/API_GetUsage.html: `items` maps each key id to one
+    `[used, remaining]` pair per day."""
+    from botocore.awsrequest import AWSResponse
+    from botocore.validate import ParamValidator
+
+    from apigwops.cost.allocation import UNATTRIBUTED
+    from apigwops.cost.estimator import estimate
+
+    apig = runtime.aws.client("apigateway")
+    plans = {p["name"]: p["id"] for p in apig.get_usage_plans()["items"]}
+    per_day = {"free": 30, "premium": 20_000}
+    asked: list[dict[str, Any]] = []
+
+    def get_usage(model: Any, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        if model.name != "GetUsage":
+            return None
+        # before-call sees the serialized request: GET /usageplans/{usagePlanId}/usage?startDate=&endDate=
+        plan_id = params["url_path"].split("/")[2]
+        query = params["query_string"]
+        asked.append(query)
+        name = next(n for n, pid in plans.items() if pid == plan_id)
+        keys = [k["id"] for k in apig.get_usage_plan_keys(usagePlanId=plan_id)["items"]]
+        quota = 1000 if name == "free" else 1_000_000
+        payload = {
+            "usagePlanId": plan_id,
+            "startDate": query["startDate"],
+            "endDate": query["endDate"],
+            "items": {
+                k: [[per_day[name], quota - per_day[name] * (d + 1)] for d in range(DAYS)] for k in keys
+            },
+        }
+        report = ParamValidator().validate(payload, model.output_shape)
+        assert not report.has_errors(), report.generate_report()
+        return AWSResponse("https://stub", 200, {}, None), payload
+
+    apig.meta.events.register("before-call.api-gateway.GetUsage", get_usage)
+    usage = usage_from_stage(runtime, "shop-api", "prod", days=DAYS)
+    assert {p["startDate"] for p in asked} == {"2026-11-14"}
+    assert {p["endDate"] for p in asked} == {"2026-11-24"}
+    tiers = {t.name: t.requests for t in usage.tiers}
+    assert tiers == {"free": 3 * 30 * DAYS * 3, "premium": 20_000 * DAYS * 3}  # x3: 10 days -> 30
+    assert not any("per-key usage unavailable" in n for n in usage.notes)
+    est = estimate(usage, load_catalog(use_cache=False))
+    rows = {t.tier: t for t in est.tiers}
+    assert rows[UNATTRIBUTED].requests == usage.requests - sum(tiers.values())
+    assert round(sum((t.usd for t in est.tiers), D(0)), 2) == round(est.total_usd, 2)
