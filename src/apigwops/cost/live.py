@@ -156,14 +156,17 @@ def _usage_plan_tiers(
     used: dict[str, Decimal] = {}
     unavailable: str | None = None
     for plan in plans:
+        items: dict[str, list[list[int]]] = {}
         try:
-            response = client.get_usage(
+            pages = client.get_paginator("get_usage").paginate(
                 usagePlanId=plan["id"], startDate=start.strftime("%Y-%m-%d"), endDate=end.strftime("%Y-%m-%d")
             )
+            for page in pages:  # GetUsage pages by key (`position`)
+                items.update(page.get("items") or {})
         except AWS_ERRORS as exc:  # denied or not implemented: only the split degrades
             unavailable = skip_reason(exc, "apigateway", "GetUsage")
             break
-        used[plan["id"]] = Decimal(sum(usage_totals(response.get("items") or {}).values())) * scale
+        used[plan["id"]] = Decimal(sum(usage_totals(items).values())) * scale
     tiers = []
     for plan in plans:
         throttle = plan.get("throttle") or {}

@@ -244,20 +244,26 @@ def test_per_key_usage_from_get_usage(runtime: Runtime) -> None:
         name = next(n for n, pid in plans.items() if pid == plan_id)
         keys = [k["id"] for k in apig.get_usage_plan_keys(usagePlanId=plan_id)["items"]]
         quota = 1000 if name == "free" else 1_000_000
-        payload = {
+        # two pages: the first key, then (after `position`) the others
+        page_keys = keys[1:] if query.get("position") else keys[:1]
+        payload: dict[str, Any] = {
             "usagePlanId": plan_id,
             "startDate": query["startDate"],
             "endDate": query["endDate"],
             "items": {
-                k: [[per_day[name], quota - per_day[name] * (d + 1)] for d in range(DAYS)] for k in keys
+                k: [[per_day[name], quota - per_day[name] * (d + 1)] for d in range(DAYS)] for k in page_keys
             },
         }
+        if not query.get("position") and len(keys) > 1:
+            payload["position"] = "next-page"
         report = ParamValidator().validate(payload, model.output_shape)
         assert not report.has_errors(), report.generate_report()
         return AWSResponse("https://stub", 200, {}, None), payload
 
     apig.meta.events.register("before-call.api-gateway.GetUsage", get_usage)
     usage = usage_from_stage(runtime, "shop-api", "prod", days=DAYS)
+    assert len(asked) == 3  # free: two pages, premium: one
+    assert [p.get("position") for p in asked].count("next-page") == 1
     assert {p["startDate"] for p in asked} == {"2026-11-14"}
     assert {p["endDate"] for p in asked} == {"2026-11-24"}
     tiers = {t.name: t.requests for t in usage.tiers}
