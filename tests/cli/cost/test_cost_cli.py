@@ -22,7 +22,7 @@ TIERS = str(REPO / "examples" / "tiers.yaml")
 
 
 @pytest.fixture(autouse=True)
-def _cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cost_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "cache"
     monkeypatch.setenv("APIGWOPS_CACHE_DIR", str(cache))
     return cache
@@ -199,3 +199,29 @@ def test_environment_region_is_not_used_for_offline_prices(
     code, _, err = cli(capsys, "--region", "eu-west-1", "cost", "estimate", "--requests", "5M")
     assert code == 2
     assert "no prices for region 'eu-west-1'" in err
+
+
+def test_prices_refresh_through_the_cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, cost_cache: Path
+) -> None:
+    """`cost prices --refresh` with the pricing client stubbed (moto has no Pricing): the cache file lands in
+    APIGWOPS_CACHE_DIR and the next `cost prices` shows the Price List origin and date."""
+    from tests.functional.cost.test_pricelist_refresh import REGION, cache_items, rest_item, stubbed_client
+
+    import apigwops.cost.pricelist as pricelist
+
+    client, stubber = stubbed_client(
+        {"apigateway.rest.request": [[rest_item()]], "apigateway.cache": [cache_items()]}
+    )
+    monkeypatch.setattr(pricelist, "pricing_client", lambda aws: client)
+    code, out, err = cli(capsys, "-o", "json", "cost", "prices", "--region", REGION, "--refresh")
+    assert code == 0, err
+    stubber.assert_no_pending_responses()
+    assert (cost_cache / f"prices-{REGION}.json").is_file()
+    doc = json.loads(out)
+    assert (doc["origin"], doc["date"]) == ("price-list", "2026-10-01")
+    assert doc["prices"]["apigateway.rest.request"]["tiers"][0] == {"from": 0, "usd": "0.0000037"}
+    assert "cached Price List prices" in err
+    code, out, _ = cli(capsys, "-o", "json", "cost", "estimate", "--region", REGION, "--requests", "1M")
+    assert code == 0
+    assert json.loads(out)["total_usd"] == 3.7

@@ -1,0 +1,1 @@
+"""Unit tests of the cost estimator: pure Python, no AWS."""
