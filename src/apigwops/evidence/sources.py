@@ -7,6 +7,7 @@ AWS errors are turned into checks by the collector (`collect._guarded`), so a so
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from apigwops.evidence.logengine import LogEngine
+    from apigwops.evidence.waf import WebAcl
     from apigwops.runtime import Runtime
 
 # Execution-log lines worth reading (the §9.4 error lines, final statuses, the integration's answer): at INFO
@@ -30,6 +32,7 @@ EXECUTION_LOG_REGEX = (
     r"Endpoint response body before transformations|HTTP Method: |Starting execution"
 )
 LAMBDA_LOG_REGEX = r"^(START|END|REPORT|INIT_START) |Task timed out|ERROR|errorMessage|Runtime\.|Error: "
+NO_WEB_ACL = "no WAF web ACL is associated with this stage"
 WAF_LOG_REGEX = r"\"action\"\s*:\s*\"(BLOCK|CAPTCHA|CHALLENGE|COUNT)\""
 
 
@@ -42,6 +45,18 @@ class SourceContext:
     engine: LogEngine
     route: str | None = None
     token: str | None = None
+    _acl: list[WebAcl | None] = field(default_factory=list, repr=False)
+    _acl_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def web_acl(self) -> WebAcl | None:
+        """The stage's web ACL, read once for the sources that need its rules (None: no ACL on the stage)."""
+        from apigwops.evidence.waf import describe_web_acl
+
+        with self._acl_lock:
+            if not self._acl:
+                arn = self.config.stage.web_acl_arn
+                self._acl.append(describe_web_acl(self.runtime.aws.client("wafv2"), arn) if arn else None)
+            return self._acl[0]
 
 
 @dataclass
@@ -170,7 +185,7 @@ def waf_logs(ctx: SourceContext) -> Part:
 
     stage = ctx.config.stage
     if not stage.web_acl_arn:
-        return skipped("waf-logs", "no WAF web ACL is associated with this stage")
+        return skipped("waf-logs", NO_WEB_ACL)
     if not stage.waf_log_group:
         return skipped("waf-logs", "the web ACL does not log to CloudWatch Logs (aws-waf-logs-*)")
     events = ctx.engine.read_events(stage.waf_log_group, ctx.window, regex=WAF_LOG_REGEX)
@@ -184,20 +199,13 @@ def waf_logs(ctx: SourceContext) -> Part:
     return part
 
 
-def waf_sampled_and_metrics(ctx: SourceContext) -> Part:
-    """Reads the web ACL once, then its samples and its per-rule metrics (both need the rules' metric names)."""
+def waf_metrics(ctx: SourceContext) -> Part:
+    """Per-rule WAF metrics; the rules' metric names come from the web ACL (read once, shared with samples)."""
     from apigwops.evidence.metrics import fetch_metrics, metric_specs
-    from apigwops.evidence.waf import describe_web_acl, sampled_requests
 
-    arn = ctx.config.stage.web_acl_arn
-    if not arn:
-        reason = "no WAF web ACL is associated with this stage"
-        return Part(
-            checks=[Check("waf-sampled-requests", "skipped", reason), Check("waf-metrics", "skipped", reason)]
-        )
-    client = ctx.runtime.aws.client("wafv2")
-    acl = describe_web_acl(client, arn)
-    part = Part()
+    acl = ctx.web_acl()
+    if acl is None:
+        return skipped("waf-metrics", NO_WEB_ACL)
     specs = [
         s
         for s in metric_specs(
@@ -209,31 +217,27 @@ def waf_sampled_and_metrics(ctx: SourceContext) -> Part:
         )
         if s.namespace == "AWS/WAFV2"
     ]
+    part = Part(checks=[Check("waf-metrics", "ok", "", {"rules": len(acl.rules)})])
     part.add("metrics", fetch_metrics(ctx.runtime.aws.client("cloudwatch"), specs, ctx.window))
-    part.checks.append(Check("waf-metrics", "ok", "", {"rules": len(acl.rules)}))
-    sampled = sampled_requests(client, acl, ctx.window, ctx.runtime.clock())
+    return part
+
+
+def waf_sampled(ctx: SourceContext) -> Part:
+    from apigwops.evidence.waf import sampled_requests
+
+    acl = ctx.web_acl()
+    if acl is None:
+        return skipped("waf-sampled-requests", NO_WEB_ACL)
+    sampled = sampled_requests(ctx.runtime.aws.client("wafv2"), acl, ctx.window, ctx.runtime.clock())
     if sampled.window is None:
-        part.checks.append(
-            Check(
-                "waf-sampled-requests",
-                "skipped",
-                "the window is older than the 3 hours WAF keeps samples for",
-            )
-        )
-        return part
+        return skipped("waf-sampled-requests", "the window is older than the 3 hours WAF keeps samples for")
     notes = []
     if sampled.window.start > ctx.window.start:
         notes.append("samples cover only the last 3 hours of the window")
     if sampled.unsampled_rules:
         notes.append("sampling is off for rule(s) " + ", ".join(sampled.unsampled_rules))
-    part.checks.append(
-        Check(
-            "waf-sampled-requests",
-            "ok",
-            "; ".join(notes),
-            {"samples": len(sampled.frame), "population": sampled.population},
-        )
-    )
+    detail = {"samples": len(sampled.frame), "population": sampled.population}
+    part = Part(checks=[Check("waf-sampled-requests", "ok", "; ".join(notes), detail)])
     part.add("waf", sampled.frame)
     return part
 
@@ -280,7 +284,8 @@ def sources_for(ctx: SourceContext) -> dict[str, tuple[str, Source]]:
         "access-logs": ("logs", access_logs),
         "execution-logs": ("logs", execution_logs),
         "waf-logs": ("logs", waf_logs),
-        "waf-sampled-requests": ("wafv2", waf_sampled_and_metrics),
+        "waf-sampled-requests": ("wafv2", waf_sampled),
+        "waf-metrics": ("wafv2", waf_metrics),
         "metrics": ("cloudwatch", metrics),
         "metrics-percentiles": ("cloudwatch", metric_percentiles),
     }

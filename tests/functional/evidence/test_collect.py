@@ -263,3 +263,16 @@ def test_collect_evidence_resolves_then_fans_out(
     assert evidence.check("access-logs").status == "ok"
     assert list(evidence.requests["request_id"]) == ["r2"]  # --route keeps that route's requests
     assert json.dumps([c.as_json() for c in evidence.checks])  # the checks serialise for the JSON report
+
+
+def test_operation_an_emulator_lacks_is_skipped_not_an_error(runtime: Runtime, moto_endpoint: str) -> None:
+    waf = boto3.client("wafv2", region_name="us-east-1", endpoint_url=moto_endpoint)
+    vis = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "acl"}
+    arn = waf.create_web_acl(
+        Name="acl", Scope="REGIONAL", DefaultAction={"Allow": {}}, VisibilityConfig=vis, Rules=[]
+    )["Summary"]["ARN"]
+    evidence = gather(runtime, API, ApiConfig(stage=StageConfig(name="prod", web_acl_arn=arn)), _window())
+    sampled = evidence.check("waf-sampled-requests")
+    assert sampled.status == "skipped"  # moto answers 500 for GetSampledRequests, which it does not implement
+    assert sampled.reason == "not supported by this endpoint: wafv2:GetSampledRequests"
+    assert evidence.check("waf-metrics").status == "ok"
