@@ -14,6 +14,7 @@ import json
 import math
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -66,9 +67,19 @@ def locust_command(plan: RunPlan, result_dir: Path) -> list[str]:
         argv += ["--master", "--master-bind-host", host or "*", "--master-bind-port", port or "5557"]
         argv += ["--expect-workers", str(max(plan.expect_workers, 1))]
     elif plan.workers > 1:
-        argv += ["--processes", str(plan.workers)]
+        # Locust's master binds *:5557 by default, so two runs on one machine (parallel CI jobs, tests) would
+        # swap workers; a private loopback port keeps each run's workers its own.
+        port = str(free_port())
+        argv += ["--processes", str(plan.workers), "--master-bind-host", "127.0.0.1"]
+        argv += ["--master-bind-port", port, "--master-host", "127.0.0.1", "--master-port", port]
     argv += list(plan.user_classes)
     return argv
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def worker_command(locustfile: Path, plugin_in_locustfile: bool, master: str) -> list[str]:

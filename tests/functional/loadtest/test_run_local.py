@@ -135,3 +135,24 @@ def test_ctrl_c_stops_cleanly_and_still_writes_reports(tmp_path: Path) -> None:
     assert summary["requests"] == served > 0
     assert (tmp_path / "locust.html").is_file()
     assert json.loads(stdout)["interrupted"] is True
+
+
+def test_two_runs_at_once_keep_their_own_workers() -> None:
+    """Locust's master binds *:5557 by default; two runs side by side once swapped workers (found by the
+    benchmark). Each run must count exactly what its own server served."""
+    exe = Path(sys.executable).with_name("apigwops")
+    with serve() as (url_a, state_a), serve() as (url_b, state_b):
+        commands = [
+            [str(exe), "-o", "json", "loadtest", "run", "smoke", "--url", url, "--no-cloudwatch", "-u", "2",
+             "-t", "3s", "--workers", "2", "--route", "/p"]
+            for url in (url_a, url_b)
+        ]  # fmt: skip
+        procs = [
+            subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for command in commands
+        ]
+        outputs = [p.communicate(timeout=90) for p in procs]
+        served = [state_a.total, state_b.total]
+    for proc, (stdout, stderr), count in zip(procs, outputs, served, strict=True):
+        assert proc.returncode == 0, stderr
+        assert json.loads(stdout)["requests"] == count > 0
