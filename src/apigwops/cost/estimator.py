@@ -317,6 +317,18 @@ class _Bill:
             free_id="cloudwatch.metric",
             fixed=True,
         )
+        self.add("logs-insights-scanned", u.insights_gb, "cloudwatch.logs.insights")
+        self.add("dynamodb-reads", u.dynamodb_reads, "dynamodb.read")
+        self.add("dynamodb-writes", u.dynamodb_writes, "dynamodb.write")
+        self.add(
+            "dynamodb-storage",
+            u.dynamodb_storage_gb,
+            "dynamodb.storage",
+            free_id="dynamodb.storage",
+            fixed=True,
+        )
+        self.add("route53-hosted-zones", Decimal(u.route53_zones), "route53.hosted_zone", fixed=True)
+        self.add("route53-queries", u.route53_queries, "route53.query")
 
 
 def _num(value: Decimal) -> str:

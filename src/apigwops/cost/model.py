@@ -77,9 +77,15 @@ class Usage:
     cognito_mau: Decimal = Decimal(0)
     log_gb: Decimal = Decimal(0)
     log_storage_gb: Decimal | None = None  # None = the month's ingested logs, retained
+    insights_gb: Decimal = Decimal(0)  # Logs Insights data scanned
     alarms: int = 0
     dashboards: int = 0
     custom_metrics: int = 0
+    dynamodb_reads: Decimal = Decimal(0)  # on-demand read request units
+    dynamodb_writes: Decimal = Decimal(0)
+    dynamodb_storage_gb: Decimal = Decimal(0)
+    route53_zones: int = 0
+    route53_queries: Decimal = Decimal(0)
     tiers: tuple[UsagePlanTier, ...] = ()
     notes: tuple[str, ...] = ()  # assumptions made while building the usage (live mode)
 

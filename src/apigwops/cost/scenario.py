@@ -110,6 +110,20 @@ class WafSpec(_Strict):
 class LogsSpec(_Strict):
     ingested_gb: Count = Decimal(0)
     stored_gb: Count | None = None
+    insights_scanned_gb: Count = Decimal(0)
+
+
+class DynamoDbSpec(_Strict):
+    """On-demand capacity: request units per month, table storage."""
+
+    reads: Count = Decimal(0)
+    writes: Count = Decimal(0)
+    storage_gb: Count = Decimal(0)
+
+
+class Route53Spec(_Strict):
+    hosted_zones: int = Field(default=0, ge=0)
+    queries: Count = Decimal(0)
 
 
 class CloudWatchSpec(_Strict):
@@ -145,6 +159,8 @@ class Scenario(_Strict):
     cognito_mau: Count = Decimal(0)
     logs: LogsSpec | None = None
     cloudwatch: CloudWatchSpec | None = None
+    dynamodb: DynamoDbSpec | None = None
+    route53: Route53Spec | None = None
     options: OptionsSpec = OptionsSpec()
     tiers: dict[str, TierSpec] = Field(default_factory=dict)
 
@@ -182,6 +198,8 @@ class Scenario(_Strict):
         waf = WafUsage(self.waf.web_acls, self.waf.rules, self.waf.bot_control) if self.waf else None
         logs = self.logs or LogsSpec()
         cw = self.cloudwatch or CloudWatchSpec()
+        ddb = self.dynamodb or DynamoDbSpec()
+        r53 = self.route53 or Route53Spec()
         return Usage(
             api_type=self.api_type,
             region=self.region,
@@ -199,9 +217,15 @@ class Scenario(_Strict):
             cognito_mau=self.cognito_mau,
             log_gb=logs.ingested_gb,
             log_storage_gb=logs.stored_gb,
+            insights_gb=logs.insights_scanned_gb,
             alarms=cw.alarms,
             dashboards=cw.dashboards,
             custom_metrics=cw.custom_metrics,
+            dynamodb_reads=ddb.reads,
+            dynamodb_writes=ddb.writes,
+            dynamodb_storage_gb=ddb.storage_gb,
+            route53_zones=r53.hosted_zones,
+            route53_queries=r53.queries,
             tiers=tiers,
         )
 

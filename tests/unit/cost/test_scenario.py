@@ -142,3 +142,27 @@ options: {free_tier: true}
     scenario = load_scenario(write(tmp_path, text), catalog)
     est = estimate(scenario.to_usage(), catalog, scenario.to_options())
     assert round(est.total_usd, 2) == D("19.96")
+
+
+def test_dynamodb_route53_and_insights_from_a_scenario(tmp_path: Path, catalog: Catalog) -> None:
+    """On-demand DynamoDB ($0.125/M reads, $0.625/M writes, $0.25/GB-month after 25 GB free), Route 53
+    ($0.50 per zone for the first 25, $0.40/M queries) and Logs Insights ($0.005/GB scanned)."""
+    text = """\
+requests: 0
+logs: {insights_scanned_gb: 200}
+dynamodb: {reads: 80M, writes: 16M, storage_gb: 30}
+route53: {hosted_zones: 27, queries: 5M}
+options: {free_tier: true}
+"""
+    scenario = load_scenario(write(tmp_path, text), catalog)
+    est = estimate(scenario.to_usage(), catalog, scenario.to_options())
+    lines = {c.component: round(c.usd, 2) for c in est.components}
+    assert lines == {
+        "logs-insights-scanned": D("1.00"),
+        "dynamodb-reads": D("10.00"),
+        "dynamodb-writes": D("10.00"),
+        "dynamodb-storage": D("1.25"),  # (30 - 25 free) x $0.25
+        "route53-hosted-zones": D("12.70"),  # 25 x $0.50 + 2 x $0.10
+        "route53-queries": D("2.00"),
+    }
+    assert any("route53.query" in a and "unconfirmed" in a for a in est.assumptions)
