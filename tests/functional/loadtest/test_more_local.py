@@ -108,3 +108,34 @@ def test_cpu_bound_generator_is_flagged_unreliable(tmp_path: Path) -> None:
     assert "latency unreliable" in result.stderr
     assert "Latency unreliable" in (tmp_path / "r" / "summary.md").read_text()
     assert "latency unreliable" in (tmp_path / "r" / "junit.xml").read_text()
+
+
+def test_master_and_remote_worker(tmp_path: Path) -> None:
+    """Locust's own distributed mode: a --master-bind run waits for a --worker started separately."""
+    import subprocess
+    import sys
+
+    from apigwops.loadtest.runner import free_port
+
+    port = free_port()
+    exe = str(Path(sys.executable).with_name("apigwops"))
+    with serve() as (url, state):
+        master = subprocess.Popen(
+            [exe, "-o", "json", "loadtest", "run", "smoke", "--url", url, "--no-cloudwatch", "-u", "2", "-t", "3s",
+             "--route", "/d", "--master-bind", f"127.0.0.1:{port}", "--expect-workers", "1",
+             "--report-dir", str(tmp_path)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        worker = subprocess.Popen(
+            [exe, "loadtest", "run", "smoke", "--route", "/d", "--worker", "--master-host", f"127.0.0.1:{port}"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        stdout, stderr = master.communicate(timeout=90)
+        worker.communicate(timeout=30)
+        served = state.total
+    assert master.returncode == 0, stderr
+    assert worker.returncode == 0
+    summary = json.loads(stdout)
+    assert summary["requests"] == served > 0
+    assert summary["run"]["master_bind"] == f"127.0.0.1:{port}"
+    assert (tmp_path / "locust.html").is_file()
