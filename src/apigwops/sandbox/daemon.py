@@ -121,6 +121,10 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     sb = Sandbox.start(faults=faults, time_scale=time_scale, seed=seed)
     try:
+        from apigwops.sandbox.motoserver import wait_until_answers
+
+        for endpoint in (sb.rest, sb.http):  # `up` returns only once the stages answer
+            wait_until_answers(endpoint.url + "/health", timeout_s=10)
         state = SandboxState(
             pid=os.getpid(),
             moto_endpoint=sb.moto_endpoint,

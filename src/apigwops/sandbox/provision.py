@@ -55,6 +55,8 @@ def provision(endpoint: str, stage_urls: dict[str, str]) -> Provisioned:
     http_api_id, route_ids, http_auth = _http_api(
         client("apigatewayv2"), function_arn, issuer, client_id, stage_urls["HTTP"]
     )
+    _invoke_permissions(client("lambda"), rest_api_id, http_api_id)
+    _account_logging_role(client("iam"), apig)
     groups = c.log_group_names(rest_api_id)
     _log_groups(client("logs"), groups)
     _stage_logging(apig, client("apigatewayv2"), rest_api_id, http_api_id, groups)
@@ -204,6 +206,36 @@ def _http_api(
         )
         routes[route.route_key] = made["RouteId"]
     return api_id, routes, str(authorizer)
+
+
+def _invoke_permissions(lam: Any, rest_api_id: str, http_api_id: str) -> None:
+    """The resource policy that lets API Gateway invoke the function (what §4.4 C37 checks with get-policy)."""
+    for sid, api_id in (("apigateway-rest", rest_api_id), ("apigateway-http", http_api_id)):
+        lam.add_permission(
+            FunctionName=c.FUNCTION_NAME,
+            StatementId=sid,
+            Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com",
+            SourceArn=f"arn:aws:execute-api:{c.REGION}:{c.ACCOUNT_ID}:{api_id}/*",
+        )
+
+
+def _account_logging_role(iam: Any, apig: Any) -> None:
+    """The account-level CloudWatch role REST execution/access logging needs (§9.1, RLOG)."""
+    role = iam.create_role(
+        RoleName="apigateway-cloudwatch-logs",
+        AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+        '"Principal":{"Service":"apigateway.amazonaws.com"},"Action":"sts:AssumeRole"}]}',
+    )["Role"]["Arn"]
+    # moto lacks the AWS managed policy AmazonAPIGatewayPushToCloudWatchLogs; the same actions, inline.
+    iam.put_role_policy(
+        RoleName="apigateway-cloudwatch-logs",
+        PolicyName="push-to-cloudwatch-logs",
+        PolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Resource":"*","Action":['
+        '"logs:CreateLogGroup","logs:CreateLogStream","logs:DescribeLogGroups","logs:DescribeLogStreams",'
+        '"logs:PutLogEvents","logs:GetLogEvents","logs:FilterLogEvents"]}]}',
+    )
+    apig.update_account(patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}])
 
 
 def _log_groups(logs: Any, groups: dict[str, str]) -> None:

@@ -70,8 +70,14 @@ def test_http_api_lambda_cognito_waf_and_log_groups(shared: Any) -> None:
     assert authorizer["JwtConfiguration"]["Issuer"] == shared.provisioned.issuer
     stage = v2.get_stage(ApiId=api["ApiId"], StageName="prod")
     assert json.loads(stage["AccessLogSettings"]["Format"])["routeKey"] == "$context.routeKey"
-    fn = client(shared, "lambda").get_function_configuration(FunctionName="user-api-handler")
+    lam = client(shared, "lambda")
+    fn = lam.get_function_configuration(FunctionName="user-api-handler")
     assert (fn["Timeout"], fn["MemorySize"]) == (60, 256)
+    policy = json.loads(lam.get_policy(FunctionName="user-api-handler")["Policy"])
+    sources = {s["Condition"]["ArnLike"]["AWS:SourceArn"] for s in policy["Statement"]}
+    assert f"arn:aws:execute-api:us-east-1:123456789012:{shared.rest.api_id}/*" in sources
+    account = client(shared, "apigateway").get_account()
+    assert account["cloudwatchRoleArn"].endswith(":role/apigateway-cloudwatch-logs")
     pool = client(shared, "cognito-idp").describe_user_pool(UserPoolId=shared.provisioned.user_pool_id)
     assert shared.provisioned.issuer.endswith(pool["UserPool"]["Id"])
     waf = client(shared, "wafv2")
