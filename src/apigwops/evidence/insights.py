@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from apigwops.errors import ServiceError
@@ -144,6 +144,12 @@ class InsightsEngine:
 
         queries = access_queries(fmt, limit=self._limit)
         counts_result, *row_results = self.run(group, window, [queries.counts, *queries.rows])
+        if any(COUNT_FIELD not in row for row in counts_result.rows):
+            # An emulator whose Insights ignores stats/parse/filter (moto) returns raw rows instead.
+            raise ServiceError(
+                "this endpoint's Logs Insights ignored the stats query (an emulator?)",
+                hint="use --logs-engine scan",
+            )
         times: list[int] = []
         messages: list[str] = []
         for result in row_results:
@@ -165,13 +171,19 @@ class InsightsEngine:
 
 
 def _events(rows: list[dict[str, str]]) -> tuple[list[int], list[str]]:
-    import pandas as pd
+    return [_epoch_ms(r.get("@timestamp", "")) for r in rows], [r.get("@message", "") for r in rows]
 
-    if not rows:
-        return [], []
-    stamps = pd.to_datetime(pd.Series([r.get("@timestamp") for r in rows]), utc=True, format="mixed")
-    times = [int(t.value // 1_000_000) for t in stamps]
-    return times, [r.get("@message", "") for r in rows]
+
+def _epoch_ms(value: str) -> int:
+    """AWS answers "2026-11-24 01:02:03.456" (UTC); emulators (moto) answer epoch milliseconds."""
+    text = value.strip()
+    if text.isdigit():
+        number = int(text)
+        return number if number > 100_000_000_000 else number * 1000
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return round(moment.timestamp() * 1000)
 
 
 def _counts(rows: list[dict[str, str]], status_field: str | None) -> pd.DataFrame:

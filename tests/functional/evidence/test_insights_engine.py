@@ -321,3 +321,40 @@ def test_format_without_status_reads_all_rows_in_one_query() -> None:
     assert len(queries.rows) == 1
     assert queries.counts == "stats count(*) as requests by bin(1m)"
     assert "filter" not in queries.rows[0]
+
+
+def test_an_insights_that_ignores_stats_is_refused_not_believed() -> None:
+    """moto's Insights returns raw rows for a stats query; counting those would be wrong, so it is an error."""
+    fmt = compile_format('{"requestId":"$context.requestId","status":"$context.status"}')
+    queries = access_queries(fmt)
+    client = _client()
+    engine = InsightsEngine(client, sleep=lambda _s: None)
+    raw = [
+        _row(**{"@timestamp": "1795504927000", "@message": '{"requestId":"r1","status":"200"}', "@ptr": "p"})
+    ]
+    with Stubber(client) as stubber:
+        for i, text in enumerate([queries.counts, *queries.rows]):
+            _start(stubber, text, f"q{i}")
+        for i in range(3):
+            stubber.add_response(
+                "get_query_results", {"status": "Complete", "results": raw}, {"queryId": f"q{i}"}
+            )
+        with pytest.raises(ServiceError, match="ignored the stats query"):
+            engine.read_access_log(GROUP, fmt, WINDOW)
+
+
+def test_emulator_epoch_timestamps_are_understood_too() -> None:
+    client = _client()
+    engine = InsightsEngine(client, sleep=lambda _s: None)
+    with Stubber(client) as stubber:
+        _start(stubber, events_query(None), "q")
+        rows = [
+            _row(**{"@timestamp": "1795504927000", "@message": "a"}),
+            _row(**{"@timestamp": "2026-11-24 01:02:03.456", "@message": "b"}),
+        ]
+        stubber.add_response("get_query_results", {"status": "Complete", "results": rows}, {"queryId": "q"})
+        events = engine.read_events(GROUP, WINDOW)
+    assert events.times == [
+        1795504927000,
+        int(datetime(2026, 11, 24, 1, 2, 3, 456000, tzinfo=UTC).timestamp() * 1000),
+    ]
