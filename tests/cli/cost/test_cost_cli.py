@@ -113,16 +113,29 @@ def test_bad_flags_exit_2_one_line(capsys: pytest.CaptureFixture[str], args: lis
     assert needle in err
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("    expected_use: 60%", "    expected_usage: 60%",
+         ":26: tiers.basic.expected_usage: unknown field 'expected_usage' (did you mean 'expected_use'?)"),
+        ("    keys: 400", "    keys: -400", ":22: tiers.basic.keys: Input should be greater than or equal to 0"),
+        ("region: us-east-1", "region: eu-nowhere-1", ":6: region: unknown region 'eu-nowhere-1'"),
+        ("  memory_mb: 512", "  memory_mb: -512", ":41: lambda.memory_mb: must not be negative"),
+        ("  rules: 6 ", "  rulez: 6 ", ":47: waf.rulez: unknown field 'rulez' (did you mean 'rules'?)"),
+    ],
+)  # fmt: skip
 def test_bad_scenario_exit_2_names_file_line_field(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, old: str, new: str, expected: str
 ) -> None:
+    text = Path(TIERS).read_text()
+    assert old in text
     bad = tmp_path / "bad.yaml"
-    bad.write_text(Path(TIERS).read_text().replace("    expected_use: 60%", "    expected_usage: 60%"))
+    bad.write_text(text.replace(old, new, 1))
     code, out, err = cli(capsys, "cost", "estimate", "--scenario", str(bad))
     assert code == 2
     assert out == ""
-    assert f"{bad}:26: tiers.basic.expected_usage: unknown field 'expected_usage'" in err
-    assert "did you mean 'expected_use'" in err
+    assert len(err.strip().splitlines()) == 1
+    assert f"apigwops: error: {bad}{expected}" in err
 
 
 def test_compare_notes_what_http_lacks(capsys: pytest.CaptureFixture[str]) -> None:
