@@ -32,6 +32,8 @@ REQUEST_COLUMNS = (*ACCESS_LOG_FIELDS, *DERIVED_COLUMNS)
 _EXAMPLES = 3
 _EXAMPLE_CHARS = 200
 CLF_TIME = "%d/%b/%Y:%H:%M:%S %z"
+# Variables API Gateway renders already quoted ("the quoted value of $context.error.message").
+QUOTED_VARIABLES = frozenset({"error.messageString"})
 
 
 @dataclass
@@ -197,6 +199,8 @@ def _canonical_frame(
             raw = pd.Series(pd.NA, index=index, dtype="string")
         else:
             raw = values[source.name].astype("string").str.strip()  # type: ignore[union-attr]
+            if source.variable in QUOTED_VARIABLES:  # rendered with its own quotes: " "Forbidden""
+                raw = raw.str.strip('"').str.strip()
             raw = raw.mask(raw.isin(["-", ""]))
         if column == "time":
             out[column] = _times(raw, source.variable if source else None, event_times, index)

@@ -20,6 +20,7 @@ from apigwops.runtime import Runtime
 from apigwops.timewindow import Window
 
 API = ApiInfo(id="a1b2c3", name="user-api", type="REST", stage="prod", region="us-east-1")
+HTTP_API = ApiInfo(id="h1t2p3", name="orders", type="HTTP", stage="$default", region="us-east-1")
 ACCESS = "/aws/apigateway/user-api"
 EXEC = "API-Gateway-Execution-Logs_a1b2c3/prod"
 FMT = (
@@ -184,6 +185,9 @@ def test_missing_groups_denied_calls_and_logging_off_become_checks(
 def test_access_logs_off_names_every_field_as_a_blind_spot(runtime: Runtime) -> None:
     stage = StageConfig(name="prod")
     evidence = gather(runtime, API, ApiConfig(stage=stage), _window())
+    http = gather(runtime, HTTP_API, ApiConfig(stage=StageConfig(name="$default")), _window())
+    assert http.check("execution-logs").reason == "HTTP APIs write no execution logs"
+    assert "waf_status" not in http.missing_fields  # HTTP APIs cannot log it: no blind spot to report
     assert evidence.check("access-logs").status == "skipped"
     assert {"status", "error_type", "integration_error", "waf_status"} <= evidence.missing_fields
     assert evidence.request_counts is None

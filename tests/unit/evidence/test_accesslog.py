@@ -264,3 +264,26 @@ def test_unparsed_examples_never_show_credentials() -> None:
     result = parse_access_lines(fmt, ["garbage Authorization: Bearer eyJhbGciOi.eyJzdWIi.c2ln trailing"])
     assert result.unparsed == 1
     assert "eyJhbGciOi" not in result.unparsed_examples[0]
+
+
+def test_error_message_string_renders_its_own_quotes() -> None:
+    # AZUL observed `"error_messageString": " "Endpoint request timed out""` (reference §8.4).
+    fmt = compile_format(
+        '{"requestId":"$context.requestId","error_messageString":" $context.error.messageString"}'
+    )
+    line = '{"requestId":"r1","error_messageString":" "Endpoint request timed out""}'
+    row = parse_access_lines(fmt, [line]).requests.iloc[0]
+    assert row["error_message"] == "Endpoint request timed out"
+
+
+def test_websocket_format_with_connection_and_event_type() -> None:
+    fmt = compile_format(
+        '{"requestId":"$context.requestId","connectionId":"$context.connectionId","eventType":"$context.eventType",'
+        '"routeKey":"$context.routeKey","status":"$context.status","integrationError":"$context.integration.error"}'
+    )
+    line = '{"requestId":"r1","connectionId":"L0SM9cOFvHcCIhw=","eventType":"MESSAGE","routeKey":"sendmessage","status":"500","integrationError":"boom"}'
+    row = parse_access_lines(fmt, [line]).requests.iloc[0]
+    assert row["connection_id"] == "L0SM9cOFvHcCIhw="
+    assert row["event_type"] == "MESSAGE"
+    assert row["route"] == "sendmessage"
+    assert "response_latency" not in fmt.missing_fields("WEBSOCKET")
