@@ -169,8 +169,13 @@ def _prepare(
     env_region = AwsSettings().resolved_region()
     base = None
     if api is not None and stage is not None:
+        from dataclasses import replace as with_changes
+
+        from apigwops.aws.session import AwsContext
         from apigwops.cost.live import usage_from_stage
 
+        if flags.region is not None:  # `cost estimate --api A --stage S --region R` reads the API in R
+            runtime.aws = AwsContext(with_changes(runtime.aws.settings, region=flags.region))
         base = usage_from_stage(runtime, api, stage, days=days)
         default_region = base.region
     usage, options = build(flags, scenario, default_region, base=base)

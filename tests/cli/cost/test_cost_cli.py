@@ -189,11 +189,19 @@ def test_live_estimate_against_moto(moto_endpoint: str) -> None:
     from tests.functional.cost.test_live_usage import build_account
 
     build_account(moto_endpoint, datetime.now(UTC))
+    # The command's own --region reads the API there (the environment says eu-west-1, where it is not).
     result = run_cli(
-        "--endpoint-url", moto_endpoint, "--region", "us-east-1", "-o", "json",
-        "cost", "estimate", "--api", "shop-api", "--stage", "prod", "--days", "10", "--response-kb", "2",
+        "--endpoint-url", moto_endpoint, "-o", "json", "cost", "estimate", "--api", "shop-api", "--stage",
+        "prod", "--days", "10", "--response-kb", "2", "--region", "us-east-1",
+        env={"AWS_DEFAULT_REGION": "eu-west-1"},
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
+    miss = run_cli(
+        "--endpoint-url", moto_endpoint, "cost", "estimate", "--api", "shop-api", "--stage", "prod",
+        env={"AWS_DEFAULT_REGION": "eu-west-1"},
+    )  # fmt: skip
+    assert miss.exit_code == 2
+    assert "shop-api" in miss.stderr
     doc = json.loads(result.stdout)
     assert {t["tier"] for t in doc["tiers"]} == {"free", "premium"}
     assert doc["components"][0]["quantity"] == 3_000_000
