@@ -182,7 +182,7 @@ def _canonical_frame(
     sources = _column_source(fmt)
     for column in ACCESS_LOG_FIELDS:
         source = sources.get(column)
-        present = source is not None and source.name in values.columns
+        present = source if source is not None and source.name in values.columns else None
         if column in ACCESS_LOG_INT_COLUMNS or column in ACCESS_LOG_FLOAT_COLUMNS:
             is_int = column in ACCESS_LOG_INT_COLUMNS
             if not present:
@@ -190,7 +190,7 @@ def _canonical_frame(
                 continue
             # Numbers straight from the objects ("-", "" and text coerce to NA): no string round trip.
             numbers = pd.Series(
-                pd.to_numeric(values[source.name].to_numpy(dtype=object), errors="coerce"),  # type: ignore[union-attr]
+                pd.to_numeric(values[present.name].to_numpy(dtype=object), errors="coerce"),
                 index=index,
             )
             out[column] = numbers.astype("Int64") if is_int else numbers.astype("Float64")
@@ -198,8 +198,8 @@ def _canonical_frame(
         if not present:
             raw = pd.Series(pd.NA, index=index, dtype="string")
         else:
-            raw = values[source.name].astype("string").str.strip()  # type: ignore[union-attr]
-            if source.variable in QUOTED_VARIABLES:  # rendered with its own quotes: " "Forbidden""
+            raw = values[present.name].astype("string").str.strip()
+            if present.variable in QUOTED_VARIABLES:  # rendered with its own quotes: " "Forbidden""
                 raw = raw.str.strip('"').str.strip()
             raw = raw.mask(raw.isin(["-", ""]))
         if column == "time":
