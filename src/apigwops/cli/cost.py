@@ -237,6 +237,12 @@ def estimate_command(
     )  # fmt: skip
     usage, options, catalog = _prepare(ctx, runtime, flags, scenario, api, stage, days)
     result = estimate(usage, catalog, options)
+    if not result.components:
+        from apigwops.errors import UsageError
+
+        raise UsageError(
+            "nothing to price: give --requests (or --messages), a --scenario, or --api and --stage"
+        )
     if runtime.output == "json":
         typer.echo(json.dumps(render.estimate_to_dict(result), indent=2))
     elif runtime.output == "csv":

@@ -103,6 +103,7 @@ def test_markdown_and_table_outputs(capsys: pytest.CaptureFixture[str]) -> None:
         (["--endpoint-type", "bogus"], "--endpoint-type: choose regional, edge or private"),
         (["--hours-per-month", "0"], "--hours-per-month: must be between 1 and 744"),
         (["--data-transfer", "cheap"], "--data-transfer: choose tiered, flat or none"),
+        ([], "nothing to price"),
     ],
 )
 def test_bad_flags_exit_2_one_line(capsys: pytest.CaptureFixture[str], args: list[str], needle: str) -> None:
