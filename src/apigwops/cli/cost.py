@@ -290,6 +290,10 @@ def compare_command(
     )  # fmt: skip
     usage, options, catalog = _prepare(ctx, runtime, flags, scenario, api, stage, days)
     result = compare(usage, catalog, options)
+    if not result.rest.components:
+        from apigwops.errors import UsageError
+
+        raise UsageError("nothing to price: give --requests, a --scenario, or --api and --stage")
     if runtime.output == "json":
         typer.echo(json.dumps(render.comparison_to_dict(result), indent=2))
     elif runtime.output == "csv":
