@@ -16,6 +16,7 @@ from apigwops.sandbox.backend import LambdaBackend
 from apigwops.sandbox.faults import FaultSet
 from apigwops.sandbox.limits import UsagePlanLimiter
 from apigwops.sandbox.loopback import FAKE_CREDENTIALS, loopback_client, require_loopback
+from apigwops.sandbox.motoserver import MotoServer
 from apigwops.sandbox.pipeline import ApiInfo, Pipeline
 from apigwops.sandbox.provision import Provisioned, provision
 from apigwops.sandbox.records import Destinations, Recorder
@@ -49,7 +50,7 @@ class Sandbox:
         self.tokens: dict[str, str] = {}
         self.provisioned: Provisioned
         self.control_url = ""
-        self._moto: object | None = None
+        self._moto: MotoServer | None = None
         self._servers: list[StageServer] = []
         self._control: ControlServer | None = None
         self._shipper: Shipper | None = None
@@ -83,8 +84,6 @@ class Sandbox:
 
     def _boot(self, time_scale: float, interval: float, seed: int | None, moto_endpoint: str | None) -> None:
         from concurrent.futures import ThreadPoolExecutor
-
-        from apigwops.sandbox.motoserver import MotoServer
 
         # The RSA key pair takes about a second; make it while moto boots and is provisioned.
         keygen = ThreadPoolExecutor(max_workers=1)
@@ -122,20 +121,14 @@ class Sandbox:
         tiers = {t.name: t for t in c.TIERS}
         backend = LambdaBackend(rng=random.Random(rng.random()), time_scale=time_scale)
         key_tiers = {value: tier for tier, value in p.keys.items()}
-        common = {
-            "faults": self._faults,
-            "tokens": authority,
-            "limiter": UsagePlanLimiter(tiers),
-            "backend": backend,
-            "time_scale": time_scale,
-            "on_record": recorder,
-        }
-        for server, api_type, api_id, name, auth in (
+        limiter = UsagePlanLimiter(tiers)
+        apis: tuple[tuple[StageServer, c.ApiType, str, str, str], ...] = (
             (rest_server, "REST", p.rest_api_id, c.REST_API_NAME, p.rest_authorizer_id),
             (http_server, "HTTP", p.http_api_id, c.HTTP_API_NAME, p.http_authorizer_id),
-        ):
+        )
+        for server, api_type, api_id, name, auth in apis:
             info = ApiInfo(
-                api_type,  # type: ignore[arg-type]
+                api_type,
                 api_id,
                 name,
                 auth,
@@ -147,9 +140,14 @@ class Sandbox:
             )
             server.pipeline = Pipeline(
                 info,
+                faults=self._faults,
+                tokens=authority,
+                limiter=limiter,
+                backend=backend,
                 web_acl=WebAcl() if api_type == "REST" else None,
+                time_scale=time_scale,
                 rng=random.Random(rng.random()),
-                **common,  # type: ignore[arg-type]
+                on_record=recorder,
             )
         shipper.start()
         self._control = ControlServer(lambda: self._faults.rates, self.set_faults, self.flush)
@@ -192,7 +190,7 @@ class Sandbox:
                 self._shipper.stop()
             self._shipper = None
         if self._moto is not None:
-            self._moto.stop()  # type: ignore[attr-defined]
+            self._moto.stop()
             self._moto = None
 
     def __enter__(self) -> Sandbox:

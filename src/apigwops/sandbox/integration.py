@@ -71,7 +71,7 @@ def integrate(
                 if name == "mapping-error"
                 else "integration-config"
             )
-            return stage._gateway_error(rec, response)
+            return stage.gateway_error(rec, response)
     if faults.hit("permission-missing"):
         rec.integration_latency_ms = stage.rng.uniform(1.0, 4.0)
         if rest:
@@ -140,21 +140,21 @@ def _timeout(stage: Pipeline, rec: Recorded) -> StageReply:
     ctx["integration.latency"] = str(round(rec.integration_latency_ms or 0))
     if stage.rest:
         rec.exec_lines.append("Execution failed due to a timeout error")
-        return stage._gateway_error(rec, "integration-timeout")
+        return stage.gateway_error(rec, "integration-timeout")
     # HTTP APIs: 503 Service Unavailable at the integration timeout (§4.6 C52).
-    return stage._http_error(rec, 503, "INTEGRATION_TIMEOUT", "Service Unavailable")
+    return stage.http_error(rec, 503, "INTEGRATION_TIMEOUT", "Service Unavailable")
 
 
 def _rest_config_error(stage: Pipeline, rec: Recorded, what: str) -> StageReply:
     line = f"Execution failed due to configuration error: {what}"
     rec.exec_lines.append(line)
     rec.context["integration.error"] = line
-    return stage._gateway_error(rec, "integration-config")
+    return stage.gateway_error(rec, "integration-config")
 
 
 def _http_500(stage: Pipeline, rec: Recorded, integration_error: str) -> StageReply:
     rec.context["integration.error"] = integration_error
-    return stage._http_error(rec, 500, "INTEGRATION_FAILURE", "Internal Server Error")
+    return stage.http_error(rec, 500, "INTEGRATION_FAILURE", "Internal Server Error")
 
 
 def _from_function(stage: Pipeline, rec: Recorded, inv: Invocation, took_ms: int) -> StageReply:
@@ -174,7 +174,7 @@ def _from_function(stage: Pipeline, rec: Recorded, inv: Invocation, took_ms: int
                 f"Lambda request id: {inv.request_id}",
             ]
             ctx["integration.error"] = f"Lambda Customer Function Error:{message}"
-            return stage._gateway_error(rec, "function-error")
+            return stage.gateway_error(rec, "function-error")
         return _http_500(stage, rec, _http_function_error(message))
     body = lambda_proxy_response(inv)
     if inv.outcome == "malformed":
@@ -186,7 +186,7 @@ def _from_function(stage: Pipeline, rec: Recorded, inv: Invocation, took_ms: int
             ctx["integration.error"] = (
                 "Execution failed due to configuration error: Malformed Lambda proxy response"
             )
-            return stage._gateway_error(rec, "function-error")
+            return stage.gateway_error(rec, "function-error")
         return _http_500(
             stage,
             rec,

@@ -26,8 +26,7 @@ from apigwops.sandbox.backend import Invocation, LambdaBackend, Outcome
 from apigwops.sandbox.faults import FaultSet
 from apigwops.sandbox.limits import UsagePlanLimiter
 from apigwops.sandbox.responses import REST_ERRORS, GatewayError, error_body
-from apigwops.sandbox.telemetry import mask_api_key
-from apigwops.sandbox.tokens import TokenAuthority, TokenCheck
+from apigwops.sandbox.tokens import TokenAuthority
 from apigwops.sandbox.waf import COUNTRY_HEADER, WafRequest, WafVerdict, WebAcl
 
 LAMBDA_SERVICE_MS = 12.0  # Lambda service overhead around the function's own duration
@@ -179,7 +178,7 @@ class Pipeline:
         if self.rest and self.web_acl is not None:
             blocked = self._waf(req, rec)
             if blocked:
-                return self._gateway_error(rec, "waf-filtered")
+                return self.gateway_error(rec, "waf-filtered")
         stage_prefix = f"/{c.STAGE}"
         sub_path = req.path[len(stage_prefix) :] if req.path.startswith(stage_prefix + "/") else None
         matched = match_route(req.method, sub_path) if sub_path else None
@@ -187,8 +186,8 @@ class Pipeline:
             # REST: 403 Missing Authentication Token, never in execution logs (§4.2 C11, KCMISS);
             # HTTP APIs: 404 Not Found (§4.8 C62).
             if self.rest:
-                return self._gateway_error(rec, "missing-auth-token")
-            return self._http_error(rec, 404, "-", "Not Found")
+                return self.gateway_error(rec, "missing-auth-token")
+            return self.http_error(rec, 404, "-", "Not Found")
         route, path_id = matched
         if self.rest:
             ctx["resourcePath"] = route.path
@@ -199,7 +198,7 @@ class Pipeline:
                 arn = f"arn:aws:execute-api:{c.REGION}:{c.ACCOUNT_ID}:{self.api.api_id}/{c.STAGE}/{route.method}{sub_path}"
                 message = f"User: anonymous is not authorized to perform: execute-api:Invoke on resource: {arn} with an explicit deny"
                 rec.exec_lines.append(message)
-                return self._gateway_error(rec, "resource-policy-deny", message)
+                return self.gateway_error(rec, "resource-policy-deny", message)
         else:
             ctx["routeKey"] = route.route_key
         if route.auth:
@@ -213,8 +212,8 @@ class Pipeline:
         if self.faults.hit("stage-throttled") or self.faults.hit("account-throttled"):
             # Stage/route or account token bucket (§4.3 C30/C31): same client signal, told apart by config.
             if self.rest:
-                return self._gateway_error(rec, "throttled")
-            return self._http_error(rec, 429, "THROTTLED", "Too Many Requests")
+                return self.gateway_error(rec, "throttled")
+            return self.http_error(rec, 429, "THROTTLED", "Too Many Requests")
         return self._integrate(req, rec, route, path_id)
 
     def _waf(self, req: StageRequest, rec: Recorded) -> bool:
@@ -241,115 +240,14 @@ class Pipeline:
         return verdict.blocked
 
     def _authorize(self, req: StageRequest, rec: Recorded) -> StageReply | None:
-        ctx = rec.context
-        header = req.headers.get("authorization")
-        if self.faults.hit("missing-identity-source"):
-            header = None
-        if not header:
-            # Identity source missing: 401 without invoking or logging the authorizer (§4.1 C01, LAUTH).
-            return self._unauthorized(rec, TokenCheck(None, "missing"))
-        auth_ms = self.rng.uniform(4.0, 15.0)
-        if self.faults.hit("slow-authorizer"):
-            auth_ms += self.rng.uniform(1000.0, 3000.0)
-        ctx["_auth_ms"] = str(auth_ms)
-        if self.rest:  # HTTP APIs log only $context.authorizer.error of these (§5)
-            ctx["authorizer.latency"] = str(round(auth_ms))
-            ctx["authorizer.integrationLatency"] = str(round(auth_ms * 0.8))
-            rid = ctx["requestId"]
-            rec.exec_lines.append(f"Starting authorizer: {self.api.authorizer_id} for request: {rid}")
-        if self.faults.hit("authorizer-error"):
-            ctx["authorizer.error"] = "Authorizer configuration error"
-            if self.rest:
-                ctx["authorizer.status"] = "500"
-                rec.exec_lines.append("Execution failed due to configuration error: Authorizer error")
-                return self._gateway_error(rec, "authorizer-config")
-            return self._http_error(rec, 500, "AUTHORIZER_CONFIGURATION_ERROR", "Internal Server Error")
-        check = self.tokens.check(header, require_id_token=self.rest)
-        if check.ok and self.faults.hit("expired-tokens"):
-            check = TokenCheck(check.claims, "expired")
-        if check.ok and self.faults.hit("wrong-audience"):
-            check = TokenCheck(check.claims, "audience")
-        if check.ok and self.faults.hit("authorizer-unauthorized"):
-            check = TokenCheck(check.claims, "invalid")
-        if not check.ok:
-            ctx["authorizer.status"] = "401" if self.rest else "-"
-            return self._unauthorized(rec, check)
-        claims = check.claims or {}
-        ctx["authorizer.status"] = "200" if self.rest else "-"
-        ctx["authorizer.principalId"] = str(claims.get("sub", "-"))
-        ctx["authorizer.claims.sub"] = str(claims.get("sub", "-"))
-        if self.faults.hit("authorizer-deny"):
-            # The authorizer answered with a Deny policy (§4.2 C21): 403 AccessDeniedException on REST.
-            if self.rest:
-                ctx["authorizer.status"] = "403"
-                rec.exec_lines.append(
-                    f'Authorizer result body before parsing: {{"principalId":"{claims.get("sub")}",'
-                    '"policyDocument":{"Version":"2012-10-17","Statement":[{"Action":"execute-api:Invoke",'
-                    '"Effect":"Deny","Resource":"*"}]}}'
-                )
-                return self._gateway_error(rec, "authorizer-deny")
-            return self._http_error(rec, 403, "ACCESS_DENIED", "Forbidden")
-        if self.rest:
-            rec.exec_lines.append("Successfully completed authorizer execution")
-        return None
+        from apigwops.sandbox.authorizer_step import authorize
 
-    def _unauthorized(self, rec: Recorded, check: TokenCheck) -> StageReply:
-        ctx = rec.context
-        if self.rest:
-            if check.problem != "missing":
-                rec.exec_lines.append(f"Unauthorized request: {ctx['requestId']}")
-            return self._gateway_error(rec, "token-expired" if check.problem == "expired" else "unauthorized")
-        # HTTP JWT authorizer: 401 + www-authenticate (§3.2, §4.1 C07/C08). Only the audience description is
-        # documented by AWS; the others are the same style, marked [UNCONFIRMED] in docs/sandbox.md.
-        descriptions = {
-            "audience": "the token does not have a valid audience",
-            "expired": "the token has expired",
-            "issuer": "the token does not have a valid issuer",
-            "invalid": "the token is not valid",
-        }
-        challenge = 'Bearer scope="" error="invalid_token"'
-        if check.problem in descriptions:
-            challenge += f' error_description="{descriptions[check.problem]}"'
-            ctx["authorizer.error"] = descriptions[check.problem]
-        reply = self._http_error(rec, 401, "UNAUTHORIZED", "Unauthorized")
-        reply.headers.append(("www-authenticate", challenge))
-        return reply
+        return authorize(self, req, rec)
 
     def _usage_plan(self, req: StageRequest, rec: Recorded, route: c.Route) -> StageReply | None:
-        ctx = rec.context
-        key = req.headers.get("x-api-key", "")
-        if self.faults.hit("missing-api-key"):
-            key = ""
-        masked = mask_api_key(key)
-        stage_ref = f"{self.api.api_id}/{c.STAGE}"
-        rec.exec_lines.append(
-            f"Verifying Usage Plan for request: {ctx['requestId']}. API Key: {masked} API Stage: {stage_ref}"
-        )
-        tier = self.api.keys.get(key)
-        if tier is None:
-            rec.exec_lines.append("Invalid API Key identifier specified")
-            return self._gateway_error(rec, "invalid-api-key")
-        ctx["identity.apiKeyId"] = self.api.key_ids[tier]
-        plan = self.api.plan_ids[tier]
-        decision = self.limiter.check(key, tier, quota_exhausted=self.faults.hit("quota-exhausted"))
-        if decision == "quota":
-            limit = next(t.quota_per_month for t in c.TIERS if t.name == tier)
-            rec.exec_lines.append(
-                f"API Key {masked} exceeded quota limit for API Stage {stage_ref}: Key quota exhausted for "
-                f"Usage Plan ID {plan}. Limit: {limit} Period: MONTH"
-            )
-            return self._gateway_error(rec, "quota-exceeded")
-        if decision == "throttled":
-            spec = next(t for t in c.TIERS if t.name == tier)
-            rec.exec_lines.append(
-                f"API Key {masked} exceeded throttle limit for API Stage {stage_ref}: Key throttle limit "
-                f"exceeded for Usage Plan ID {plan}, RestApi {self.api.api_id}, Stage {c.STAGE}, Resource "
-                f"{ctx.get('resourceId', '-')}, HttpMethod {route.method}. Limit: {spec.rate_per_s:.2f} "
-                f"Burst: {spec.burst}"
-            )
-            return self._gateway_error(rec, "throttled")
-        rec.exec_lines.append(f"Usage Plan check succeeded for API Key {masked} and API Stage {stage_ref}")
-        return None
+        from apigwops.sandbox.usage_plan_step import check_usage_plan
+
+        return check_usage_plan(self, req, rec, route)
 
     def _integrate(self, req: StageRequest, rec: Recorded, route: c.Route, path_id: str | None) -> StageReply:
         from apigwops.sandbox.integration import integrate
@@ -357,7 +255,7 @@ class Pipeline:
         return integrate(self, req, rec, route, path_id)
 
     # -- gateway answers ---------------------------------------------------------------------------------
-    def _gateway_error(self, rec: Recorded, name: str, message: str | None = None) -> StageReply:
+    def gateway_error(self, rec: Recorded, name: str, message: str | None = None) -> StageReply:
         if not self.rest:
             raise AssertionError(f"REST gateway response {name} on an HTTP API")
         error: GatewayError = REST_ERRORS[name]
@@ -373,7 +271,7 @@ class Pipeline:
             0.0,
         )
 
-    def _http_error(self, rec: Recorded, status: int, response_type: str, message: str) -> StageReply:
+    def http_error(self, rec: Recorded, status: int, response_type: str, message: str) -> StageReply:
         ctx = rec.context
         ctx["error.responseType"] = response_type
         ctx["error.message"] = message
