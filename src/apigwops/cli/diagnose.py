@@ -71,8 +71,13 @@ def register(app: typer.Typer) -> None:
             ),
         ] = "medium",
         latency_threshold_ms: Annotated[
-            float, typer.Option("--latency-threshold-ms", help="A request at or above this is slow.", min=1)
-        ] = 1000.0,
+            float | None,
+            typer.Option(
+                "--latency-threshold-ms",
+                help="A request at or above this is slow (default: 3x the 10th percentile of successful requests, >= 500).",
+                min=1,
+            ),
+        ] = None,
         report_file: Annotated[
             Path | None,
             typer.Option(
@@ -127,7 +132,7 @@ def _run(
     bundle: Path | None,
     logs_engine: str,
     fail_on: str,
-    latency_threshold_ms: float,
+    latency_threshold_ms: float | None,
     report_file: Path | None,
 ) -> None:
     from apigwops.cli.context import make_runtime

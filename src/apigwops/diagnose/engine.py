@@ -27,8 +27,8 @@ from apigwops.timewindow import iso
 if TYPE_CHECKING:
     import pandas as pd
 
-DEFAULT_LATENCY_THRESHOLD_MS = 1000.0
-MIN_SLOW_SHARE = 0.01  # latency is a symptom when at least 1% of requests are slow
+MIN_SLOW_SHARE = 0.01  # latency is a symptom when at least 1% of requests are slow ...
+MIN_SLOW_REQUESTS = 5  # ... and at least this many (one cold start in a quiet window is not an incident)
 # `diagnose 502` / `diagnose 504` mean the same failure class on HTTP APIs, whose codes differ.
 SPECIFIC_STATUSES = {"502": {"REST": (502,), "HTTP": (500, 502)}, "504": {"REST": (504,), "HTTP": (503, 504)}}
 
@@ -38,16 +38,20 @@ def diagnose(
     *,
     symptom: str = "auto",
     playbooks: Sequence[Playbook] | None = None,
-    latency_threshold_ms: float = DEFAULT_LATENCY_THRESHOLD_MS,
+    latency_threshold_ms: float | None = None,
 ) -> Report:
-    """Diagnose one stage in one window; raises UsageError for an unknown symptom or a window without data."""
+    """Diagnose one stage in one window; raises UsageError for an unknown symptom or a window without data.
+
+    `latency_threshold_ms` marks a request slow; None means adaptive: three times the latency of the
+    window's successful requests at their 10th percentile, at least 500 ms (so a 900 ms cold start on an 80 ms API counts).
+    """
     if symptom not in CLI_SYMPTOMS:
         raise UsageError(f"unknown symptom {symptom!r}; choose one of: {', '.join(CLI_SYMPTOMS)}")
     if playbooks is None:
         from apigwops.diagnose.loader import load_playbooks
 
         playbooks = load_playbooks()
-    full = prepare_requests(evidence, latency_threshold_ms)
+    full, latency_threshold_ms = prepare_requests(evidence, latency_threshold_ms)
     result = triage(evidence, full)
     if result.source == "none":
         raise UsageError(
@@ -112,7 +116,7 @@ def _active_families(frame: pd.DataFrame, signals: dict[str, Any], symptom: str)
     if signals["access_logs"]:
         for family, mask in _family_masks(frame).items():
             counts[family] = int(mask.sum())
-        if counts["latency"] < max(1, MIN_SLOW_SHARE * len(frame)):
+        if counts["latency"] < max(MIN_SLOW_REQUESTS, MIN_SLOW_SHARE * len(frame)):
             counts["latency"] = 0
     else:  # metrics only: the 4xx split is unknown, so each 4xx family may hold all of them
         counts = {f: int(signals["status_4xx"]) for f in ("401", "403", "429")}

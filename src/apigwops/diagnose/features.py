@@ -17,10 +17,12 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT_MS = {"REST": 29000, "HTTP": 30000, "WEBSOCKET": 29000}
 TIMEOUT_MARGIN_MS = 100  # signals reference §6.6: "responseLatency >= timeout - 100 ms"
 LAMBDA_INTEGRATIONS = ("AWS_PROXY", "AWS")
+MIN_SLOW_MS = 500.0
 
 
-def prepare_requests(evidence: Evidence, latency_threshold_ms: float) -> pd.DataFrame:
-    """The requests table with every canonical column present and the feature columns added."""
+def prepare_requests(evidence: Evidence, latency_threshold_ms: float | None) -> tuple[pd.DataFrame, float]:
+    """The requests table with every canonical column present and the feature columns added, and the
+    latency threshold used for `slow` (adaptive when None: see `adaptive_threshold`)."""
     import pandas as pd
 
     frame = evidence.requests.copy()
@@ -36,9 +38,20 @@ def prepare_requests(evidence: Evidence, latency_threshold_ms: float) -> pd.Data
     _add_rate_features(frame, evidence)
     _add_lambda_features(frame, evidence)
     frame["gateway_overhead"] = frame["response_latency"] - frame["integration_latency"].fillna(0)
-    frame["slow"] = (frame["response_latency"] >= latency_threshold_ms).fillna(False).astype(bool)
     frame["failed"] = (frame["status"] >= 400).fillna(False).astype(bool)
-    return frame
+    threshold = latency_threshold_ms if latency_threshold_ms is not None else adaptive_threshold(frame)
+    frame["slow"] = (frame["response_latency"] >= threshold).fillna(False).astype(bool)
+    return frame, threshold
+
+
+def adaptive_threshold(frame: pd.DataFrame) -> float:
+    """Slow means 3x the typical fast latency (10th percentile of successful requests), and at least MIN_SLOW_MS.
+
+    A low percentile, not the median: when most of the window is slow, the median is the incident itself.
+    """
+    ok = frame.loc[~frame["failed"], "response_latency"].dropna()
+    fast = float(ok.quantile(0.1)) if len(ok) else 0.0
+    return round(max(MIN_SLOW_MS, 3 * fast), 1)
 
 
 def _add_route_features(frame: pd.DataFrame, evidence: Evidence) -> None:

@@ -183,6 +183,14 @@ def s_waf_block() -> Stage:
     return stage.with_stage(web_acl_arn="arn:aws:wafv2:us-east-1:123456789012:regional/webacl/api-acl/abcd")
 
 
+def s_waf_rate_limit_403() -> Stage:
+    """A rate-based rule with the default Block action: 403 Forbidden, the WAF log names a RATE_BASED rule."""
+    stage = healthy()
+    _incident(stage, 403, error_type="WAF_FILTERED", error_message="Forbidden", waf_response_code="WAF_BLOCK")
+    stage.waf(N, rule="rate-limit-per-ip", rule_type="RATE_BASED")
+    return stage
+
+
 def s_missing_auth_token() -> Stage:
     stage = healthy()
     _incident(
@@ -525,6 +533,19 @@ def s_malformed() -> Stage:
     return stage
 
 
+def s_malformed_http() -> Stage:
+    """Payload 1.0 proxy response in the wrong shape: 500 (KC api-gateway-status-codes-http-api); the message is
+    the HTTP API troubleshooting wording the sandbox also emits."""
+    stage = healthy("HTTP")
+    _incident(
+        stage,
+        500,
+        error_message="Internal Server Error",
+        integration_error="The response from the Lambda function doesn't match the format that API Gateway expects. Check your Lambda function code and try again.",
+    )
+    return stage
+
+
 def s_too_large_rest() -> Stage:
     stage = healthy()
     _incident(
@@ -767,6 +788,7 @@ SCENARIOS: list[tuple[str, str, Callable[[], Stage], str]] = [
     ("account-throttled", "REST", s_account_throttled_rest, "429"),
     ("account-throttled", "HTTP", s_account_throttled_http, "429"),
     ("waf-rate-limit", "REST", s_waf_rate_limit, "429"),
+    ("waf-rate-limit", "REST", s_waf_rate_limit_403, "403"),
     ("backend-429", "REST", lambda: _backend_429("REST"), "429"),
     ("backend-429", "HTTP", lambda: _backend_429("HTTP"), "429"),
     ("lambda-permission-missing", "REST", s_permission_rest, "500"),
@@ -777,6 +799,7 @@ SCENARIOS: list[tuple[str, str, Callable[[], Stage], str]] = [
     ("lambda-function-error", "REST", s_function_error_rest, "502"),
     ("lambda-function-error", "HTTP", s_function_error_http, "500"),
     ("lambda-malformed-response", "REST", s_malformed, "502"),
+    ("lambda-malformed-response", "HTTP", s_malformed_http, "500"),
     ("lambda-response-too-large", "REST", s_too_large_rest, "502"),
     ("lambda-response-too-large", "HTTP", s_too_large_http, "500"),
     ("lambda-timeout", "REST", s_lambda_timeout_rest, "504"),
