@@ -2,7 +2,7 @@
 
 Its own process because moto keeps its state in process-wide backends: two moto servers in one process
 (the sandbox's and a test suite's, or two sandboxes) would share one account, and a reset of either would
-wipe the other. The child asks the kernel to end it when its parent dies, so it is never left behind.
+wipe the other. The child (`motochild.py`) exits when its parent dies, so it is never left behind.
 """
 
 from __future__ import annotations
@@ -24,16 +24,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
-
 class MotoServer:
     """A running moto server process; `stop()` ends it."""
 
@@ -44,11 +34,10 @@ class MotoServer:
             # moto logs every request on stderr: a file, not a pipe nobody drains (it would fill and block).
             self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                [sys.executable, "-m", "apigwops.sandbox.motochild", str(port)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=self._stderr,
-                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
             )
             self.endpoint = f"http://127.0.0.1:{port}"
             try:
