@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from apigwops.diagnose.schema import SEVERITY_ORDER
@@ -67,7 +67,6 @@ class Report:
     api_calls: int = 0
     logs_bytes_scanned: int = 0
     symptom: str = "auto"
-    skipped: list[str] = field(default_factory=list)  # playbooks/findings not run, and why
 
     @property
     def usd(self) -> float:
