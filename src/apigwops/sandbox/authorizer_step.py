@@ -25,7 +25,7 @@ def authorize(stage: Pipeline, req: StageRequest, rec: Recorded) -> StageReply |
     auth_ms = stage.rng.uniform(4.0, 15.0)
     if stage.faults.hit("slow-authorizer"):
         auth_ms += stage.rng.uniform(1000.0, 3000.0)
-    ctx["_auth_ms"] = str(auth_ms)
+    rec.authorizer_latency_ms = auth_ms
     if stage.rest:  # HTTP APIs log only $context.authorizer.error of these (§5)
         ctx["authorizer.latency"] = str(round(auth_ms))
         ctx["authorizer.integrationLatency"] = str(round(auth_ms * 0.8))

@@ -62,6 +62,7 @@ class Recorded:
     invocation: Invocation | None = None
     lambda_throttled: bool = False
     integration_latency_ms: float | None = None
+    authorizer_latency_ms: float = 0.0
     response_latency_ms: float = 0.0
     waf: WafVerdict | None = None
     waf_request: WafRequest | None = None
@@ -135,12 +136,11 @@ class Pipeline:
         rec = Recorded(self.api.api_type, start, self._base_context(req, start))
         reply = self._decide(req, rec)
         overhead = self.rng.uniform(8.0, 11.0)
-        latency = overhead + (rec.integration_latency_ms or 0.0) + float(rec.context.get("_auth_ms", 0.0))
+        latency = overhead + (rec.integration_latency_ms or 0.0) + rec.authorizer_latency_ms
         latency += float(rec.context.get("waf.latency", "0") if rec.waf else 0.0)
         rec.response_latency_ms = latency
         rec.status = reply.status
         ctx = rec.context
-        ctx.pop("_auth_ms", None)
         ctx["status"] = str(reply.status)
         ctx["responseLength"] = str(len(reply.body))
         ctx["responseLatency"] = str(round(latency))

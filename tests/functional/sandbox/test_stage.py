@@ -34,6 +34,34 @@ def test_healthy_routes_answer_on_both_apis(sb: Any) -> None:
     assert access_record(sb, "REST", order.request_id)["principalId"] != "-"
 
 
+def test_metric_names_and_dimensions_per_api_type(sb: Any) -> None:
+    """§6.1/§6.2: REST metrics by ApiName (name, not id), HTTP metrics by ApiId, with their own names."""
+    from tests.functional.sandbox.helpers import client, metric_sum
+
+    call(sb.rest.url + "/health")
+    call(sb.http.url + "/health")
+    sb.flush()
+    listed = client(sb, "cloudwatch").get_paginator("list_metrics").paginate(Namespace="AWS/ApiGateway")
+    seen = {
+        (m["MetricName"], tuple(sorted((d["Name"], d["Value"]) for d in m["Dimensions"])))
+        for page in listed
+        for m in page["Metrics"]
+    }
+    rest_dims = [(("ApiName", "user-api"),), (("ApiName", "user-api"), ("Stage", "prod"))]
+    http_dims = [(("ApiId", sb.http.api_id),), (("ApiId", sb.http.api_id), ("Stage", "prod"))]
+    expected = {
+        (n, d) for n in ("Count", "4XXError", "5XXError", "Latency", "IntegrationLatency") for d in rest_dims
+    }
+    expected |= {
+        (n, d)
+        for n in ("Count", "4xx", "5xx", "Latency", "IntegrationLatency", "DataProcessed")
+        for d in http_dims
+    }
+    assert seen == expected
+    waf = {"Region": "us-east-1", "Rule": "ALL", "WebACL": "user-api-acl"}
+    assert metric_sum(sb, "AWS/WAFV2", "AllowedRequests", waf) >= 1
+
+
 def test_unknown_path_method_or_stage(sb: Any) -> None:
     """§4.2 C11: REST 403 Missing Authentication Token, never in execution logs; HTTP APIs 404."""
     for url, method in (
