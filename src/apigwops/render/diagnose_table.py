@@ -44,6 +44,7 @@ def render_table(doc: dict[str, Any], console: Console) -> None:
             console.print(
                 Text.assemble(("p99 ms     ", "dim"), (sparkline(p99), "blue"), f"  max {top:,.0f}")
             )
+    _routes(console, traffic.get("routes") or [])
     findings = doc["findings"]
     if not findings:
         console.print(Text("No findings: nothing in the evidence points at a problem.", "green"))
@@ -88,6 +89,23 @@ def render_table(doc: dict[str, Any], console: Console) -> None:
             "dim",
         )
     )
+
+
+def _routes(console: Console, routes: list[dict[str, Any]], limit: int = 5) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    failing = [r for r in routes if r["4xx"] or r["5xx"]][:limit]
+    if not failing:
+        return
+    table = Table(title="Routes with failures", title_justify="left", box=None)
+    table.add_column("route")
+    for column in ("requests", "4xx", "5xx", "p99 ms"):
+        table.add_column(column, justify="right")
+    for r in failing:
+        p99 = "" if r.get("p99_ms") is None else f"{r['p99_ms']:,.0f}"
+        table.add_row(Text(r["route"]), f"{r['requests']:,}", f"{r['4xx']:,}", f"{r['5xx']:,}", p99)
+    console.print(table)
 
 
 def _finding(console: Console, rank: int, f: dict[str, Any]) -> None:

@@ -142,3 +142,12 @@ def test_list_show_and_vocabulary_commands() -> None:
     vocabulary = json.loads(CliRunner().invoke(app, ["-o", "json", "playbooks", "vocabulary"]).stdout)
     assert "near_timeout" in vocabulary["fields"]
     assert "share" in vocabulary["signals"]
+
+
+def test_shipped_playbooks_ask_only_for_allowlisted_read_only_permissions() -> None:
+    """What a playbook says it needs must be something apigwops may call (aws/allowlist.py)."""
+    from apigwops.aws.allowlist import least_privilege_policy
+
+    granted = set(least_privilege_policy()["Statement"][0]["Action"])
+    for playbook in load_playbooks():
+        assert set(playbook.permissions) <= granted, (playbook.id, set(playbook.permissions) - granted)
