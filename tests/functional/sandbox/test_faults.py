@@ -470,3 +470,57 @@ def test_concurrency_and_passthrough_429(sb: Any) -> None:
     assert "x-amzn-errortype" not in reply.headers  # the backend's 429, not API Gateway's (C35)
     sb.flush()
     assert metric_sum(sb, "AWS/Lambda", "ConcurrentExecutions", FN_DIMS) >= 1
+
+
+# fault -> (REST request, REST status class, HTTP request or None when the fault cannot apply there, HTTP class)
+FAULT_CLASSES = {
+    "lambda-timeout": ("get", "5", "get", "5"),
+    "lambda-error": ("get", "5", "get", "5"),
+    "malformed-response": ("get", "5", "get", "5"),
+    "lambda-throttled": ("get", "5", "get", "5"),
+    "permission-missing": ("get", "5", "get", "5"),
+    "integration-timeout": ("get", "5", "get", "5"),
+    "expired-tokens": ("order", "4", "order", "4"),
+    "wrong-audience": ("order", "4", "order", "4"),
+    "missing-api-key": ("get", "4", None, None),
+    "quota-exhausted": ("get", "4", None, None),
+    "waf-sqli": ("get", "4", None, None),
+    "waf-rate-limit": ("get", "4", None, None),
+    "cold-starts": ("get", "2", "get", "2"),
+    "slow-authorizer": ("order", "2", "order", "2"),
+    "backend-5xx": ("get", "5", "get", "5"),
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULT_CLASSES))
+def test_every_fault_counts_in_the_api_metrics(sb: Any, fault: str) -> None:
+    """Each fault's requests land in AWS/ApiGateway under the right name for the API type (§6.1, §6.2)."""
+    rest_call, rest_class, http_call, http_class = FAULT_CLASSES[fault]
+    http_dims = {"ApiId": sb.http.api_id, "Stage": "prod"}
+    rest_names = {"4": "4XXError", "5": "5XXError"}
+    http_names = {"4": "4xx", "5": "5xx"}
+    sb.flush()
+    before = {
+        name: metric_sum(sb, "AWS/ApiGateway", name, REST_DIMS) for name in ("Count", "4XXError", "5XXError")
+    } | {
+        f"http-{name}": metric_sum(sb, "AWS/ApiGateway", name, http_dims) for name in ("Count", "4xx", "5xx")
+    }
+    sb.set_faults({fault: 1.0})
+    quota_key = {"x-api-key": sb.keys["premium"]} if fault == "quota-exhausted" else {}
+    forwarded = {"X-Forwarded-For": "192.0.2.10"} if fault == "waf-rate-limit" else {}
+    rest = rest_order(sb) if rest_call == "order" else rest_get(sb, **quota_key, **forwarded)
+    http = None
+    if http_call is not None:
+        http = http_order(sb) if http_call == "order" else http_get(sb)
+    sb.flush()
+    assert str(rest.status)[0] == rest_class
+    assert metric_sum(sb, "AWS/ApiGateway", "Count", REST_DIMS) == before["Count"] + 1
+    for cls, name in rest_names.items():
+        expected = before[name] + (1 if cls == rest_class else 0)
+        assert metric_sum(sb, "AWS/ApiGateway", name, REST_DIMS) == expected, name
+    if http is not None:
+        assert str(http.status)[0] == http_class
+        assert metric_sum(sb, "AWS/ApiGateway", "Count", http_dims) == before["http-Count"] + 1
+        for cls, name in http_names.items():
+            expected = before[f"http-{name}"] + (1 if cls == http_class else 0)
+            assert metric_sum(sb, "AWS/ApiGateway", name, http_dims) == expected, name
