@@ -51,8 +51,25 @@ REST_FORMAT: tuple[tuple[str, str], ...] = (
     ("userArn", "identity.userArn"),
     ("xrayTraceId", "xrayTraceId"),
 )
-_HTTP_DROPPED = ("resourcePath", "extendedRequestId", "xrayTraceId", "apiKeyId")
-_HTTP_DROPPED_PREFIXES = ("waf", "authorize", "authenticate", "authorizerStatus", "authorizerLatency")
+# REST-only variables (signals reference §5: not in the HTTP API variable list).
+_HTTP_DROPPED = frozenset(
+    {
+        "resourcePath",
+        "extendedRequestId",
+        "xrayTraceId",
+        "apiKeyId",
+        "validationError",
+        "authorizerStatus",
+        "authorizerLatency",
+        "authorizerIntegrationLatency",
+        "authorizeError",
+        "authenticateError",
+        "wafStatus",
+        "wafError",
+        "wafLatency",
+        "wafResponseCode",
+    }
+)
 # Fields without which no per-request attribution is possible: worth a note even on a healthy stage.
 KEY_FIELDS = (
     "status",
@@ -69,13 +86,7 @@ def recommended_format(api_type: str) -> str:
     if api_type == "REST":
         pairs = list(REST_FORMAT)
     else:
-        pairs = [
-            (key, var)
-            for key, var in REST_FORMAT
-            if key not in _HTTP_DROPPED
-            and not key.startswith(_HTTP_DROPPED_PREFIXES)
-            and key != "authorizerIntegrationLatency"
-        ]
+        pairs = [(key, var) for key, var in REST_FORMAT if key not in _HTTP_DROPPED]
         pairs.insert(8, ("routeKey", "routeKey"))
         pairs.append(("dataProcessed", "dataProcessed"))
     return "{" + ",".join(f'"{key}":"$context.{var}"' for key, var in pairs) + "}"
@@ -100,7 +111,12 @@ def blind_spots(evidence: Evidence, needed: Mapping[str, Sequence[str]], access_
     """One line per conclusion the evidence prevented; `needed` maps a missing field/source to finding ids."""
     lines: list[str] = []
     stage = evidence.config.stage
-    if not access_logs:
+    if not access_logs and "status" in evidence.missing_fields and not evidence.requests.empty:
+        lines.append(
+            f"access log format lacks $context.status: {len(evidence.requests):,} lines could not be classified, "
+            f"so failures were counted from metrics only; use {recommended_format(evidence.api.type)}"
+        )
+    elif not access_logs:
         check = evidence.check("access-logs")
         why = f" ({check.status}: {check.reason})" if check and check.reason else ""
         where = "is off" if not stage.access_log_destination else "had no lines in the window"

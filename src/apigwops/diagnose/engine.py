@@ -52,6 +52,8 @@ def diagnose(
 
         playbooks = load_playbooks()
     full, latency_threshold_ms = prepare_requests(evidence, latency_threshold_ms)
+    if "status" in evidence.missing_fields:  # lines without a status cannot be classified: use the metrics
+        full = full.iloc[0:0]
     result = triage(evidence, full)
     if result.source == "none":
         raise UsageError(

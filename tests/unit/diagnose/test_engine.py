@@ -205,3 +205,33 @@ def test_a_single_noisy_bucket_is_not_an_onset() -> None:
 
 def test_errors_from_the_first_minute_have_no_onset() -> None:
     assert find_onset(_buckets([0.5] * 10)) is None
+
+
+def test_recommended_formats_are_valid_json_with_the_variables_each_api_type_has() -> None:
+    import json
+
+    from apigwops.diagnose.blindspots import recommended_format
+
+    rest = json.loads(recommended_format("REST"))
+    http = json.loads(recommended_format("HTTP"))
+    assert rest["errorType"] == "$context.error.responseType"
+    assert rest["wafResponseCode"] == "$context.wafResponseCode"
+    assert http["routeKey"] == "$context.routeKey"
+    assert http["authorizerError"] == "$context.authorizer.error"
+    assert http["integrationError"] == "$context.integration.error"
+    assert not {"wafStatus", "apiKeyId", "resourcePath", "authorizerLatency", "xrayTraceId"} & set(http)
+
+
+def test_a_format_without_status_falls_back_to_metrics_and_says_why() -> None:
+    stage = healthy()
+    stage.missing |= {"status"}
+    for minute in range(30):
+        stage.metric("AWS/ApiGateway", "Count", 20, minute=minute, dims="ApiName=user-api,Stage=prod")
+        stage.metric("AWS/ApiGateway", "5XXError", 5 if minute >= ONSET_MINUTE else 0, minute=minute)
+    report = diagnose(stage.build(), playbooks=PLAYBOOKS)
+    assert report.triage.source == "metrics"
+    assert report.triage.status["5xx"] == 90
+    assert report.blind_spots[0].startswith(
+        "access log format lacks $context.status: 600 lines could not be classified"
+    )
+    assert report.findings[-1].id == "logging-blind-spot"
