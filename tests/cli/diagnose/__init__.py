@@ -1,0 +1,1 @@
+"""CLI tests of `apigwops diagnose` and `apigwops playbooks`."""
