@@ -151,3 +151,11 @@ def test_shipped_playbooks_ask_only_for_allowlisted_read_only_permissions() -> N
     granted = set(least_privilege_policy()["Statement"][0]["Action"])
     for playbook in load_playbooks():
         assert set(playbook.permissions) <= granted, (playbook.id, set(playbook.permissions) - granted)
+
+
+def test_every_shipped_finding_has_a_fix_an_aws_cli_command_and_a_docs_link() -> None:
+    for playbook in load_playbooks():
+        for spec in playbook.findings:
+            assert spec.remediation.text, spec.id
+            assert any(c.startswith("aws ") for c in spec.remediation.cli), spec.id
+            assert spec.remediation.docs, spec.id
