@@ -235,3 +235,48 @@ def test_a_format_without_status_falls_back_to_metrics_and_says_why() -> None:
         "access log format lacks $context.status: 600 lines could not be classified"
     )
     assert report.findings[-1].id == "logging-blind-spot"
+
+
+def test_504_on_an_http_api_means_its_503_timeouts() -> None:
+    stage = healthy("HTTP")
+    stage.traffic(
+        40,
+        status=503,
+        start=ONSET_MINUTE,
+        latency=30004,
+        integration_latency=30001,
+        error_message="Service Unavailable",
+    )
+    stage.traffic(
+        20,
+        status=500,
+        start=ONSET_MINUTE,
+        integration_error="The Lambda function returned the following error: boom. Check your Lambda function code and try again.",
+    )
+    report = diagnose(stage.build(), symptom="504", playbooks=PLAYBOOKS)
+    assert [(f.id, f.symptom, f.count, f.share) for f in report.findings] == [
+        ("lambda-timeout", "503", 40, 1.0)
+    ]
+
+
+def test_latency_symptom_leaves_failures_out() -> None:
+    stage = healthy()
+    stage.traffic(60, latency=2500, integration_latency=2450, start=ONSET_MINUTE)
+    stage.traffic(30, status=502, start=ONSET_MINUTE, integration_error="Lambda Customer Function Error:boom")
+    report = diagnose(stage.build(), symptom="latency", playbooks=PLAYBOOKS)
+    assert [(f.id, f.count) for f in report.findings] == [("slow-integration", 60)]
+
+
+def test_metrics_only_on_an_http_api_reads_its_metric_names() -> None:
+    stage = Stage(api_type="HTTP")
+    stage.checks = [Check("access-logs", "skipped", "no access log settings")]
+    stage.with_stage(access_log_destination=None)
+    for minute in range(30):
+        stage.metric("AWS/ApiGateway", "Count", 50, minute=minute, dims="ApiId=a1b2c3,Stage=prod")
+        stage.metric("AWS/ApiGateway", "4xx", 10 if minute >= ONSET_MINUTE else 0, minute=minute)
+        stage.metric("AWS/ApiGateway", "5xx", 0, minute=minute)
+    report = diagnose(stage.build(), playbooks=PLAYBOOKS)
+    assert report.triage.status == {"2xx": 1320, "4xx": 180, "5xx": 0}
+    assert report.triage.onset == START + timedelta(minutes=ONSET_MINUTE)
+    assert [f.id for f in report.findings] == ["logging-blind-spot"]
+    assert report.blind_spots[0].startswith("access logging is off (skipped: no access log settings)")
