@@ -52,14 +52,7 @@ class Shipper:
     ) -> None:
         key = (namespace, name, dimensions, unit, int(timestamp_s) // 60 * 60)
         with self._lock:
-            stats = self._stats.get(key)
-            if stats is None:
-                self._stats[key] = [value, 1.0, value, value]
-            else:
-                stats[0] += value
-                stats[1] += 1.0
-                stats[2] = min(stats[2], value)
-                stats[3] = max(stats[3], value)
+            self._merge(key, [value, 1.0, value, value])
 
     # -- shipping ---------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -77,7 +70,7 @@ class Shipper:
             try:
                 self._ship(all_minutes=False)
             except Exception as exc:  # keep shipping; the stage must not die with moto hiccups
-                self.errors.append(f"{type(exc).__name__}: {exc}")
+                self.errors = [*self.errors[-19:], f"{type(exc).__name__}: {exc}"]  # the latest few
 
     def flush(self) -> None:
         """Ship every pending log event and metric (including the current, unfinished minute) now."""
@@ -91,44 +84,89 @@ class Shipper:
                 ready = {k: v for k, v in self._stats.items() if all_minutes or k[4] < now_minute}
                 for key in ready:
                     del self._stats[key]
+            failures: list[Exception] = []
             for (group, stream), batch in events.items():
-                self._put_events(group, stream, sorted(batch, key=lambda event: event[0]))
-            self._put_metrics(ready)
+                try:
+                    self._put_events(group, stream, sorted(batch, key=lambda event: event[0]))
+                except Exception as exc:  # that stream's events are back in the buffer; go on
+                    failures.append(exc)
+            failures += self._put_metrics(ready)
+            if failures:
+                raise failures[0]
 
     def _put_events(self, group: str, stream: str, events: list[tuple[int, str]]) -> None:
-        if (group, stream) not in self._streams:
-            with contextlib.suppress(self._logs.exceptions.ResourceAlreadyExistsException):
-                self._logs.create_log_stream(logGroupName=group, logStreamName=stream)
-            self._streams.add((group, stream))
-        chunk: list[dict[str, Any]] = []
-        size = 0
-        for ts, message in events:
-            event_size = len(message.encode()) + EVENT_OVERHEAD
-            if chunk and (len(chunk) >= MAX_EVENTS or size + event_size > MAX_BATCH_BYTES):
-                self._send(group, stream, chunk)
-                chunk, size = [], 0
-            chunk.append({"timestamp": ts, "message": message})
-            size += event_size
-        if chunk:
-            self._send(group, stream, chunk)
+        """Send in limit-sized chunks; on failure the unsent events go back to the buffer (no data lost)."""
+        done = 0
+        try:
+            if (group, stream) not in self._streams:
+                with contextlib.suppress(self._logs.exceptions.ResourceAlreadyExistsException):
+                    self._logs.create_log_stream(logGroupName=group, logStreamName=stream)
+                self._streams.add((group, stream))
+            for start, end in _chunks(events):
+                chunk = [{"timestamp": ts, "message": message} for ts, message in events[start:end]]
+                self._logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=chunk)
+                self.shipped_events += len(chunk)
+                done = end
+        except Exception:
+            with self._lock:
+                self._events[(group, stream)].extend(events[done:])
+            raise
 
-    def _send(self, group: str, stream: str, chunk: list[dict[str, Any]]) -> None:
-        self._logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=chunk)
-        self.shipped_events += len(chunk)
+    def _put_metrics(self, ready: dict[MetricKey, list[float]]) -> list[Exception]:
+        """Send per namespace; a failed call's datapoints go back into the aggregate. Returns the failures."""
+        failures: list[Exception] = []
+        by_namespace: defaultdict[str, list[MetricKey]] = defaultdict(list)
+        for key in ready:
+            by_namespace[key[0]].append(key)
+        for namespace, keys in by_namespace.items():
+            for i in range(0, len(keys), METRICS_PER_CALL):
+                batch = keys[i : i + METRICS_PER_CALL]
+                try:
+                    self._cw.put_metric_data(
+                        Namespace=namespace, MetricData=[_datum(k, ready[k]) for k in batch]
+                    )
+                except Exception as exc:
+                    with self._lock:  # back into the aggregate, merged with anything newer for the minute
+                        for key in batch:
+                            self._merge(key, ready[key])
+                    failures.append(exc)
+                    continue
+                self.shipped_datapoints += len(batch)
+        return failures
 
-    def _put_metrics(self, ready: dict[MetricKey, list[float]]) -> None:
-        by_namespace: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
-        for (namespace, name, dims, unit, minute), (total, count, low, high) in ready.items():
-            by_namespace[namespace].append(
-                {
-                    "MetricName": name,
-                    "Dimensions": [{"Name": k, "Value": v} for k, v in dims],
-                    "Timestamp": datetime.fromtimestamp(minute, UTC),
-                    "StatisticValues": {"SampleCount": count, "Sum": total, "Minimum": low, "Maximum": high},
-                    "Unit": unit,
-                }
-            )
-        for namespace, data in by_namespace.items():
-            for i in range(0, len(data), METRICS_PER_CALL):
-                self._cw.put_metric_data(Namespace=namespace, MetricData=data[i : i + METRICS_PER_CALL])
-                self.shipped_datapoints += len(data[i : i + METRICS_PER_CALL])
+    def _merge(self, key: MetricKey, stats: list[float]) -> None:
+        current = self._stats.get(key)
+        if current is None:
+            self._stats[key] = list(stats)
+        else:
+            current[0] += stats[0]
+            current[1] += stats[1]
+            current[2] = min(current[2], stats[2])
+            current[3] = max(current[3], stats[3])
+
+
+def _chunks(events: list[tuple[int, str]]) -> list[tuple[int, int]]:
+    """(start, end) slices within PutLogEvents' limits: 10,000 events, 1,048,576 bytes (message + 26 each)."""
+    bounds: list[tuple[int, int]] = []
+    start, size = 0, 0
+    for i, (_, message) in enumerate(events):
+        event_size = len(message.encode()) + EVENT_OVERHEAD
+        if i > start and (i - start >= MAX_EVENTS or size + event_size > MAX_BATCH_BYTES):
+            bounds.append((start, i))
+            start, size = i, 0
+        size += event_size
+    if start < len(events):
+        bounds.append((start, len(events)))
+    return bounds
+
+
+def _datum(key: MetricKey, stats: list[float]) -> dict[str, Any]:
+    _, name, dims, unit, minute = key
+    total, count, low, high = stats
+    return {
+        "MetricName": name,
+        "Dimensions": [{"Name": k, "Value": v} for k, v in dims],
+        "Timestamp": datetime.fromtimestamp(minute, UTC),
+        "StatisticValues": {"SampleCount": count, "Sum": total, "Minimum": low, "Maximum": high},
+        "Unit": unit,
+    }

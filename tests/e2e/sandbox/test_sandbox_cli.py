@@ -24,16 +24,33 @@ def _alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == pid:
+                found.append(int(entry.name))
+    return found
+
+
 def test_up_status_fault_down(tmp_path: Path) -> None:
     env = {"APIGWOPS_HOME": str(tmp_path)}
     up = run_cli("-o", "json", "sandbox", "up", "--fault", "lambda-error=1", env=env)
     pid = 0
+    children: list[int] = []
     try:
         assert up.exit_code == 0, up.stderr
         doc = json.loads(up.stdout)
         pid = doc["pid"]
         assert _alive(pid)
         assert os.getpgid(pid) == pid  # its own process group
+        children = _children(pid)
+        assert len(children) == 1  # moto's server, in its own process
+        assert "apigwops.sandbox.motochild" in Path(f"/proc/{children[0]}/cmdline").read_text()
         assert set(doc["api_keys"]) == {"free", "basic", "premium", "internal"}
         assert all(v.startswith("****") and len(v) == 8 for v in doc["api_keys"].values())
         assert {"valid", "expired"} <= set(doc["tokens"])
@@ -75,6 +92,8 @@ def test_up_status_fault_down(tmp_path: Path) -> None:
             os.killpg(pid, signal.SIGKILL)
     assert down.exit_code == 0
     assert not _alive(pid)
+    assert children
+    assert not any(_alive(child) for child in children)
     assert not (tmp_path / "sandbox.json").exists()
     gone = run_cli("sandbox", "status", env=env)
     assert gone.exit_code == 2

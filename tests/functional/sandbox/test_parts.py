@@ -149,3 +149,48 @@ def test_shipper_aggregates_one_datapoint_per_minute_per_metric() -> None:
     ]
     assert [int(d["Timestamp"].timestamp()) for d in data] == [120, 180]
     assert data[0]["Dimensions"] == [{"Name": "ApiName", "Value": "user-api"}]
+
+
+class FlakyLogs(FakeLogs):
+    """Fails the second PutLogEvents call once, like a moto hiccup."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    def put_log_events(self, **kwargs: Any) -> None:
+        if len(self.calls) == 1 and not self.failed:
+            self.failed = True
+            raise ConnectionError("moto went away")
+        super().put_log_events(**kwargs)
+
+
+class FlakyCloudWatch(FakeCloudWatch):
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 1
+
+    def put_metric_data(self, **kwargs: Any) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("moto went away")
+        super().put_metric_data(**kwargs)
+
+
+def test_shipper_keeps_what_it_could_not_send() -> None:
+    from apigwops.sandbox.shipper import Shipper
+
+    logs, cw = FlakyLogs(), FlakyCloudWatch()
+    shipper = Shipper(logs, cw)
+    for i in range(25_000):
+        shipper.log("g", "s", i, f"event {i}")
+    shipper.metric("AWS/Lambda", "Errors", (("FunctionName", "f"),), 1.0, "Count", 60.0)
+    with pytest.raises(ConnectionError):
+        shipper.flush()
+    shipper.metric("AWS/Lambda", "Errors", (("FunctionName", "f"),), 1.0, "Count", 61.0)
+    shipper.flush()
+    shipper.flush()
+    sent = [e["timestamp"] for c in logs.calls for e in c["logEvents"]]
+    assert sorted(sent) == list(range(25_000))  # every event once, none lost, none twice
+    (call,) = cw.calls
+    assert call["MetricData"][0]["StatisticValues"]["Sum"] == 2.0
