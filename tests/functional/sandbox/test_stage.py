@@ -164,3 +164,28 @@ def test_waf_rules_without_faults(sb: Any) -> None:
 def test_http_api_has_no_waf_or_keys(sb: Any) -> None:
     assert call(sb.http.url + "/users?name=x%27%20OR%201%3D1--").status == 200
     assert call(sb.http.url + "/users", headers={"x-sandbox-country": "KP"}).status == 200
+
+
+def test_concurrent_traffic_loses_no_log_line(sb: Any) -> None:
+    """Many client threads at once: every request answered and logged exactly once (access + Lambda)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.functional.sandbox.helpers import client, metric_sum
+
+    key = {"x-api-key": sb.keys["internal"], "user-agent": "concurrency-probe/1.0"}
+    sb.flush()
+    invocations = metric_sum(sb, "AWS/Lambda", "Invocations", {"FunctionName": "user-api-handler"})
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(lambda i: call(f"{sb.rest.url}/users/{i}", headers=key), range(300)))
+    assert [r.status for r in replies] == [200] * 300
+    assert [r.json["id"] for r in replies] == [str(i) for i in range(300)]
+    sb.flush()
+    logs = client(sb, "logs")
+    pages = logs.get_paginator("filter_log_events").paginate(
+        logGroupName="/aws/apigateway/user-api/prod", filterPattern='"concurrency-probe/1.0"'
+    )
+    ids = [json.loads(e["message"])["requestId"] for page in pages for e in page["events"]]
+    assert sorted(ids) == sorted(r.request_id for r in replies)
+    assert (
+        metric_sum(sb, "AWS/Lambda", "Invocations", {"FunctionName": "user-api-handler"}) == invocations + 300
+    )
