@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from apigwops.sandbox import constants as c
 from apigwops.sandbox.backend import LambdaBackend
+from apigwops.sandbox.config_faults import ConfigFaults
 from apigwops.sandbox.faults import FaultSet
 from apigwops.sandbox.limits import UsagePlanLimiter
 from apigwops.sandbox.loopback import FAKE_CREDENTIALS, loopback_client, require_loopback
@@ -55,6 +56,7 @@ class Sandbox:
         self._control: ControlServer | None = None
         self._shipper: Shipper | None = None
         self._faults = FaultSet()
+        self._config_faults: ConfigFaults | None = None
 
     @classmethod
     def start(
@@ -149,6 +151,8 @@ class Sandbox:
                 rng=random.Random(rng.random()),
                 on_record=recorder,
             )
+        self._config_faults = ConfigFaults(self.moto_endpoint, p.rest_api_id, p.http_api_id)
+        self._config_faults.apply(self._faults.rates)
         shipper.start()
         self._control = ControlServer(lambda: self._faults.rates, self.set_faults, self.flush)
         self.control_url = f"http://127.0.0.1:{self._control.port}"
@@ -159,8 +163,13 @@ class Sandbox:
         return self._faults.rates
 
     def set_faults(self, faults: Mapping[str, float]) -> None:
-        """Replace the active faults (an empty mapping heals the stage)."""
+        """Replace the active faults (an empty mapping heals the stage).
+
+        Faults that are configuration mistakes on AWS also change the configuration in moto (`config_faults`).
+        """
         self._faults.replace(faults)
+        if self._config_faults is not None:
+            self._config_faults.apply(self._faults.rates)
 
     def flush(self) -> None:
         """Ship every pending log line and metric into moto now, synchronously."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apigwops.sandbox import constants as c
+from apigwops.sandbox.config_faults import add_invoke_permissions
 from apigwops.sandbox.loopback import loopback_client
 
 HANDLER_SOURCE = b"def handler(event, context):\n    return {'statusCode': 200, 'body': '{}'}\n"
@@ -55,7 +56,7 @@ def provision(endpoint: str, stage_urls: dict[str, str]) -> Provisioned:
     http_api_id, route_ids, http_auth = _http_api(
         client("apigatewayv2"), function_arn, issuer, client_id, stage_urls["HTTP"]
     )
-    _invoke_permissions(client("lambda"), rest_api_id, http_api_id)
+    add_invoke_permissions(client("lambda"), rest_api_id, http_api_id)
     _account_logging_role(client("iam"), apig)
     groups = c.log_group_names(rest_api_id)
     _log_groups(client("logs"), groups)
@@ -206,18 +207,6 @@ def _http_api(
         )
         routes[route.route_key] = made["RouteId"]
     return api_id, routes, str(authorizer)
-
-
-def _invoke_permissions(lam: Any, rest_api_id: str, http_api_id: str) -> None:
-    """The resource policy that lets API Gateway invoke the function (what §4.4 C37 checks with get-policy)."""
-    for sid, api_id in (("apigateway-rest", rest_api_id), ("apigateway-http", http_api_id)):
-        lam.add_permission(
-            FunctionName=c.FUNCTION_NAME,
-            StatementId=sid,
-            Action="lambda:InvokeFunction",
-            Principal="apigateway.amazonaws.com",
-            SourceArn=f"arn:aws:execute-api:{c.REGION}:{c.ACCOUNT_ID}:{api_id}/*",
-        )
 
 
 def _account_logging_role(iam: Any, apig: Any) -> None:

@@ -524,3 +524,36 @@ def test_every_fault_counts_in_the_api_metrics(sb: Any, fault: str) -> None:
         for cls, name in http_names.items():
             expected = before[f"http-{name}"] + (1 if cls == http_class else 0)
             assert metric_sum(sb, "AWS/ApiGateway", name, http_dims) == expected, name
+
+
+def test_configuration_faults_show_in_the_configuration(sb: Any) -> None:
+    """What diagnose reads to confirm C37/C38/C31 on AWS changes with the fault, and is restored on healing."""
+    from tests.functional.sandbox.helpers import client
+
+    lam, apig = client(sb, "lambda"), client(sb, "apigateway")
+
+    def invoke_sources() -> set[str]:
+        try:
+            policy = json.loads(lam.get_policy(FunctionName="user-api-handler")["Policy"])
+        except lam.exceptions.ResourceNotFoundException:
+            return set()
+        return {s["Condition"]["ArnLike"]["AWS:SourceArn"] for s in policy["Statement"]}
+
+    def stage_rate() -> float:
+        return float(
+            apig.get_stage(restApiId=sb.rest.api_id, stageName="prod")["methodSettings"]["*/*"][
+                "throttlingRateLimit"
+            ]
+        )
+
+    rest_source = f"arn:aws:execute-api:us-east-1:123456789012:{sb.rest.api_id}/*"
+    assert rest_source in invoke_sources()
+    normal_rate = stage_rate()
+    sb.set_faults({"permission-missing": 0.5, "lambda-throttled": 0.2, "stage-throttled": 0.1})
+    assert rest_source not in invoke_sources()
+    assert lam.get_function_concurrency(FunctionName="user-api-handler")["ReservedConcurrentExecutions"] == 2
+    assert stage_rate() == 10.0
+    sb.set_faults({})
+    assert rest_source in invoke_sources()
+    assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName="user-api-handler")
+    assert stage_rate() == normal_rate
