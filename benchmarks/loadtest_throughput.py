@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -158,7 +159,7 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, "-c", SERVER, str(port)])
-    samples: dict[str, list[tuple[float | None, int, str]]] = {}
+    samples: dict[str, list[tuple[float | None, int, str, float]]] = {}
     try:
         time.sleep(0.5)
         with tempfile.TemporaryDirectory() as scratch:
@@ -175,9 +176,11 @@ def main() -> None:
             # Rounds interleave the rows, so a neighbour's burst of CPU use spreads over all of them.
             for round_no in range(args.repeat):
                 for name, measure in plan:
-                    before = served(base)
+                    before, cpu_before = served(base), children_cpu_s()
                     rps, note = measure()
-                    samples.setdefault(name, []).append((rps, served(base) - before, note))
+                    seen = served(base) - before
+                    cpu_us = (children_cpu_s() - cpu_before) * 1e6 / max(seen, 1)
+                    samples.setdefault(name, []).append((rps, seen, note, cpu_us))
                     print(f"  round {round_no + 1} {name}: {rps and round(rps)} req/s", file=sys.stderr)
     finally:
         server.terminate()
@@ -186,7 +189,8 @@ def main() -> None:
     for name, values in samples.items():
         measured = sorted((v for v in values if v[0] is not None), key=lambda v: v[0] or 0.0)
         median = measured[len(measured) // 2] if measured else values[0]
-        rows[name] = (median[0], median[1], next((v[2] for v in values if v[2]), ""))
+        cpu = sorted(v[3] for v in values)[len(values) // 2]
+        rows[name] = (median[0], median[1], next((v[2] for v in values if v[2]), ""), cpu)
     report(rows, args.users, args.seconds)
     if os.getloadavg()[0] > (os.cpu_count() or 1):
         print(
@@ -199,14 +203,23 @@ def _note(result: tuple[float, bool]) -> tuple[float, str]:
     return rps, "" if reliable else "apigwops flagged latency unreliable (generator saturated)"
 
 
-def report(rows: dict[str, tuple[float | None, int, str]], users: int, seconds: int) -> None:
+def children_cpu_s() -> float:
+    """CPU seconds used by finished child processes (and theirs): the generator's cost, whatever the load."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def report(rows: dict[str, tuple[float | None, int, str, float]], users: int, seconds: int) -> None:
     print(f"\nThroughput on 127.0.0.1, {users} users/connections, {seconds} s runs, {os.cpu_count()} cores")
-    print(f"{'tool':<38}{'req/s':>10}{'target saw':>12}  note")
-    for name, (rps, seen, note) in rows.items():
+    print(
+        "(medians over rounds; CPU us/req = generator CPU per request served, steady even on a busy machine)"
+    )
+    print(f"{'tool':<38}{'req/s':>10}{'target saw':>12}{'CPU us/req':>12}  note")
+    for name, (rps, seen, note, cpu_us) in rows.items():
         shown = "skipped" if rps is None else f"{rps:,.0f}"
         if rps is None and name.startswith("wrk"):
             note = "wrk not installed (apt-get install -y wrk)"
-        print(f"{name:<38}{shown:>10}{seen:>12,}  {note}")
+        print(f"{name:<38}{shown:>10}{seen:>12,}{cpu_us:>12,.0f}  {note}")
 
     def ratio(a: str, b: str) -> str:
         x, y = rows.get(a, (None,))[0], rows.get(b, (None,))[0]

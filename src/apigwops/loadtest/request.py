@@ -22,7 +22,7 @@ from apigwops.loadtest.config import (
     check_guardrails,
     parse_run_time,
 )
-from apigwops.loadtest.scenarios import Scenario, resolve
+from apigwops.loadtest.scenarios import resolve
 from apigwops.loadtest.service import LoadtestRequest
 from apigwops.loadtest.slo import parse_slos
 from apigwops.loadtest.target import Target, auth_headers, resolve_target, sandbox_key, usage_plan_throttle
@@ -100,9 +100,8 @@ def _throttle(runtime: Runtime, flags: RunFlags, api_key: str | None, target: Ta
     )
 
 
-def _params(
-    scenario: Scenario | None, flags: RunFlags, throttle: tuple[float, float] | None, duration_s: float
-) -> dict[str, Any]:
+def _params(flags: RunFlags, throttle: tuple[float, float] | None, duration_s: float) -> dict[str, Any]:
+    """What the shipped scenarios read through `apigwops_plugin.params()`."""
     routes = [parse_route(r) for r in flags.routes] or [["GET", "/"]]
     params: dict[str, Any] = {"routes": routes, "users": flags.users, "duration_s": duration_s}
     if throttle is not None:
@@ -116,8 +115,8 @@ def build_request(runtime: Runtime, flags: RunFlags) -> LoadtestRequest:
     duration = parse_run_time(flags.run_time)
     limits = limits_from(flags)
     locustfile, scenario = resolve(flags.scenario)
-    routes_checked = [parse_route(r) for r in flags.routes]  # fail fast on a bad --route
-    del routes_checked
+    for route in flags.routes:
+        parse_route(route)  # fail fast, before any AWS call
     if flags.tier and (flags.api_key or flags.api_key_env):
         raise UsageError("--tier picks the sandbox key for that tier; do not combine it with --api-key")
     headers, api_key = auth_headers(
@@ -151,7 +150,7 @@ def build_request(runtime: Runtime, flags: RunFlags) -> LoadtestRequest:
         scenario=scenario.name if scenario else None,
         plugin_in_locustfile=scenario is not None,
         headers=headers,
-        params=_params(scenario, flags, throttle, duration),
+        params=_params(flags, throttle, duration),
         tls_verify=not flags.insecure,
         stop_timeout_s=min(5.0, max(1.0, duration / 10)),
         master_bind=flags.master_bind,
@@ -197,7 +196,7 @@ def run_as_worker(flags: RunFlags, master_host: str | None) -> int:
         spawn_rate=1,
         duration_s=1,
         headers=headers,
-        params=_params(scenario, flags, None, 0.0),
+        params=_params(flags, None, 0.0),
         tls_verify=not flags.insecure,
     )
     env = locust_env(plan, Path(os.devnull))
