@@ -557,3 +557,15 @@ def test_configuration_faults_show_in_the_configuration(sb: Any) -> None:
     assert rest_source in invoke_sources()
     assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName="user-api-handler")
     assert stage_rate() == normal_rate
+
+
+def test_slow_integration_stays_under_the_timeout(sb: Any) -> None:
+    """§4.9 C63: IntegrationLatency ≈ Latency, 2-8 s, and the request still succeeds."""
+    sb.set_faults({"slow-integration": 1.0})
+    rest, http = rest_get(sb), http_get(sb)
+    sb.flush()
+    assert (rest.status, http.status) == (200, 200)
+    record = access_record(sb, "REST", rest.request_id)
+    assert 2_000 <= int(record["integrationLatency"]) <= 9_000
+    assert int(record["responseLatency"]) - int(record["integrationLatency"]) < 50
+    assert 2_000 <= int(access_record(sb, "HTTP", http.request_id)["integrationLatency"]) <= 9_000
