@@ -65,9 +65,9 @@ def diagnose(
     signals = global_signals(evidence, full, result, latency_threshold_ms)
     run = _Run(evidence, frame, signals, _active_families(frame, signals, symptom))
     ordered = sorted(playbooks, key=lambda p: "any" in p.symptoms)  # "any" playbooks read the blind spots
-    spots: list[str] = []
+    spots: list[str] | None = None
     for playbook in ordered:
-        if "any" in playbook.symptoms and not spots:
+        if "any" in playbook.symptoms and spots is None:
             spots = blind_spots(evidence, run.needed, bool(signals["access_logs"]))
             signals.update(
                 blind_spot_count=len(spots),
@@ -75,8 +75,9 @@ def diagnose(
                 logging_format_hint=recommended_format(evidence.api.type),
             )
         run.playbook(playbook)
-    if not spots:
+    if spots is None:
         spots = blind_spots(evidence, run.needed, bool(signals["access_logs"]))
+    spots = spots + run.unexplained()
     findings = sorted(run.best().values(), key=lambda f: f.rank_key)
     return Report(
         api=evidence.api,
@@ -137,6 +138,7 @@ class _Run:
         self.evidence, self.frame, self.signals, self.active = evidence, frame, signals, active
         self.masks = _family_masks(frame)
         self.needed: dict[str, list[str]] = defaultdict(list)
+        self.explained = {family: mask & False for family, mask in self.masks.items()}
         self.findings: list[Finding] = []
         unavailable = set(evidence.missing_fields)
         if not signals["access_logs"]:
@@ -201,6 +203,7 @@ class _Run:
             matched = remaining[spec.symptom].copy()
         if matched is not None:  # a finding that fired explains these requests; later ones see the rest
             remaining[spec.symptom] &= ~matched
+            self.explained[spec.symptom] |= matched
         return _finding(playbook, spec, values, from_fallback)
 
     def _finding_signals(self, matched: pd.Series | None, exec_lines: int) -> dict[str, Any]:
@@ -210,6 +213,27 @@ class _Run:
         if self.no_match_signals is None:
             self.no_match_signals = finding_signals(self.evidence, self.frame, None, 0)
         return {**self.no_match_signals, "exec_log_lines": exec_lines}
+
+    def unexplained(self) -> list[str]:
+        """One line per symptom with failing requests no finding explained, and what they look like."""
+        lines = []
+        for family in ("401", "403", "429", "5xx"):
+            if family not in self.active or self.frame.empty:
+                continue
+            rest = self.frame[self.masks[family] & ~self.explained[family]]
+            if rest.empty:
+                continue
+            shape = rest[["status", "error_type", "error_message", "integration_error", "route"]].astype(
+                "string"
+            )
+            top = shape.fillna("-").value_counts().index[0]
+            status, error_type, message, integration_error, route = (str(v) for v in top)
+            text = integration_error if integration_error != "-" else message
+            lines.append(
+                f"{len(rest):,} of {self.active[family]:,} {family} matched no playbook; most common: status "
+                f"{status.removesuffix('.0')}, error type {error_type}, {text[:120]!r} on {route}"
+            )
+        return lines
 
     def best(self) -> dict[str, Finding]:
         """One finding per id (two playbooks may name the same cause): the one that explains most."""

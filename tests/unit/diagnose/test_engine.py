@@ -280,3 +280,14 @@ def test_metrics_only_on_an_http_api_reads_its_metric_names() -> None:
     assert report.triage.onset == START + timedelta(minutes=ONSET_MINUTE)
     assert [f.id for f in report.findings] == ["logging-blind-spot"]
     assert report.blind_spots[0].startswith("access logging is off (skipped: no access log settings)")
+
+
+def test_failures_no_playbook_explains_are_named_with_their_shape() -> None:
+    stage = healthy()
+    stage.traffic(40, status=502, start=ONSET_MINUTE, integration_error="Lambda Customer Function Error:boom")
+    stage.traffic(10, status=500, start=ONSET_MINUTE, error_type="DEFAULT_5XX", error_message="Something new")
+    report = diagnose(stage.build(), playbooks=PLAYBOOKS)
+    assert [f.id for f in report.findings] == ["lambda-function-error"]
+    assert report.blind_spots == [
+        "10 of 50 5xx matched no playbook; most common: status 500, error type DEFAULT_5XX, 'Something new' on GET /orders/{id}"
+    ]
