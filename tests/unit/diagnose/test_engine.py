@@ -291,3 +291,13 @@ def test_failures_no_playbook_explains_are_named_with_their_shape() -> None:
     assert report.blind_spots == [
         "10 of 50 5xx matched no playbook; most common: status 500, error type DEFAULT_5XX, 'Something new' on GET /orders/{id}"
     ]
+
+
+def test_waf_block_names_the_managed_rule_that_blocked_most() -> None:
+    from .test_findings import s_waf_block
+
+    top = diagnose(s_waf_block().build(), playbooks=PLAYBOOKS).findings[0]
+    waf_lines = [e.detail for e in top.evidence if e.source == "waf-log"]
+    assert waf_lines == [
+        "rule AWS-AWSManagedRulesCommonRuleSet / SizeRestrictions_BODY (MANAGED_RULE_GROUP) blocked 120 of 125"
+    ]
