@@ -145,7 +145,21 @@ def status(ctx: typer.Context, show_secrets: ShowSecretsOpt = False) -> None:
     state = running_state()
     if state is None:
         raise UsageError("no sandbox is running", hint="start one with 'apigwops sandbox up'")
+    state.faults = _live_faults(state.control_url) or state.faults
     _print_status(rt, status_document(state, show_secrets=show_secrets))
+
+
+def _live_faults(control_url: str) -> dict[str, float] | None:
+    """The faults the sandbox applies now (a library user may have changed them); None if it does not answer."""
+    import json
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(control_url + "/faults", timeout=3) as resp:
+            faults: dict[str, float] = json.loads(resp.read())
+            return faults
+    except (OSError, ValueError):
+        return None
 
 
 @app.command("down")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,13 @@ def test_up_status_fault_down(tmp_path: Path) -> None:
         assert json.loads(changed.stdout) == {"backend-5xx": 1.0}
         reply = call(rest["url"] + "/users", headers={"x-api-key": key})
         assert (reply.status, reply.json) == (500, {"error": "internal error in user service"})
+        # Faults changed through the control endpoint directly are what `status` reports.
+        put = urllib.request.Request(
+            doc["control_url"] + "/faults", data=b'{"cold-starts": 0.25}', method="PUT"
+        )
+        urllib.request.urlopen(put, timeout=5).close()
+        live = run_cli("-o", "json", "sandbox", "status", env=env)
+        assert json.loads(live.stdout)["faults"] == {"cold-starts": 0.25}
 
         # The AWS side is the sandbox's moto: plain AWS SDK calls with the printed environment.
         import boto3
