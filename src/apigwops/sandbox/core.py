@@ -171,6 +171,23 @@ class Sandbox:
         if self._config_faults is not None:
             self._config_faults.apply(self._faults.rates)
 
+    def deploy(self, description: str = "sandbox change") -> str:
+        """Record a change the way AWS would see one: a new REST deployment of stage `prod` and an update of the
+        function's configuration (its LastModified moves). Returns the deployment id. For `recent-change`."""
+        apig = loopback_client("apigateway", self.moto_endpoint, c.REGION)
+        # Deploy, then point the stage at it: moto's CreateDeployment with stageName replaces the stage and
+        # would drop its logging settings, which AWS keeps.
+        deployment = apig.create_deployment(restApiId=self.rest.api_id, description=description)
+        apig.update_stage(
+            restApiId=self.rest.api_id,
+            stageName=c.STAGE,
+            patchOperations=[{"op": "replace", "path": "/deploymentId", "value": deployment["id"]}],
+        )
+        loopback_client("lambda", self.moto_endpoint, c.REGION).update_function_configuration(
+            FunctionName=c.FUNCTION_NAME, Description=description
+        )
+        return str(deployment["id"])
+
     def flush(self) -> None:
         """Ship every pending log line and metric into moto now, synchronously."""
         if self._shipper is not None:

@@ -108,3 +108,18 @@ def test_env_points_plain_boto3_at_the_sandbox(shared: Any, monkeypatch: pytest.
         monkeypatch.setenv(name, value)
     names = [a["name"] for a in boto3.client("apigateway").get_rest_apis()["items"]]
     assert "user-api" in names
+
+
+def test_deploy_is_visible_as_a_recent_change(shared: Any) -> None:
+    apig, lam = client(shared, "apigateway"), client(shared, "lambda")
+    before = lam.get_function_configuration(FunctionName="user-api-handler")["LastModified"]
+    deployment_id = shared.deploy("bump handler to v2")
+    stage = apig.get_stage(restApiId=shared.rest.api_id, stageName="prod")
+    assert stage["deploymentId"] == deployment_id
+    assert stage["accessLogSettings"]["destinationArn"].endswith("/aws/apigateway/user-api/prod")  # kept
+    assert stage["methodSettings"]["*/*"]["loggingLevel"] == "INFO"
+    deployments = apig.get_deployments(restApiId=shared.rest.api_id)["items"]
+    assert any(d["id"] == deployment_id and d["description"] == "bump handler to v2" for d in deployments)
+    after = lam.get_function_configuration(FunctionName="user-api-handler")
+    assert after["Description"] == "bump handler to v2"
+    assert after["LastModified"] >= before
