@@ -1,13 +1,62 @@
-"""`apigwops demo` (being built; see the open issues)."""
+"""`apigwops demo`: sandbox, traffic, incident, diagnosis, teardown: the product in one command, no AWS needed."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
     @app.command("demo")
-    def _placeholder() -> None:
-        """Not available yet."""
-        typer.echo("apigwops: error: 'demo' is not available in this build yet", err=True)
-        raise typer.Exit(2)
+    def demo_command(
+        ctx: typer.Context,
+        fault: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--fault",
+                metavar="NAME[=RATE]",
+                help="Incident to inject instead of the default mix (repeatable); see 'apigwops sandbox up --help'.",
+            ),
+        ] = None,
+        users: Annotated[int, typer.Option("--users", "-u", help="Locust users.")] = 10,
+        duration: Annotated[str, typer.Option("--duration", "-t", help="Length of the Locust run.")] = "20s",
+        onset_after: Annotated[
+            str, typer.Option("--onset-after", help="Healthy traffic before the incident starts.")
+        ] = "8s",
+    ) -> None:
+        """Run the whole loop locally: sandbox with an incident, a short Locust run, a diagnosis, teardown.
+
+        Everything stays on 127.0.0.1 (moto's AWS emulator and a local stage that answers like API Gateway).
+        Exit 0 when the demo ran; the diagnosis is printed like 'apigwops diagnose' prints it.
+        """
+        from apigwops.cli.context import make_runtime
+        from apigwops.cli.diagnose import render_document
+        from apigwops.demo import DEFAULT_INCIDENT, DemoPlan, run_demo
+        from apigwops.sandbox import parse_fault_specs
+        from apigwops.timewindow import parse_duration
+
+        plan = DemoPlan(
+            faults=parse_fault_specs(fault) if fault else dict(DEFAULT_INCIDENT),
+            users=users,
+            duration_s=parse_duration(duration).total_seconds(),
+            onset_after_s=0.0
+            if onset_after.strip() in ("0", "0s")
+            else parse_duration(onset_after).total_seconds(),
+        )
+        plan.validate()
+        runtime = make_runtime(ctx)
+        result = run_demo(runtime, plan)
+        load = result.load.to_dict()
+        runtime.progress.step(
+            f"Locust sent {load.get('requests', 0)} requests ({load.get('failures', 0)} failed) at "
+            f"{load.get('rps', 0):.0f} req/s"
+        )
+        render_document(runtime, result.report.as_json())
+        found = [f.id for f in result.report.findings][:5]
+        runtime.progress.step(
+            "injected: "
+            + ", ".join(result.injected)
+            + " | diagnosed (top): "
+            + (", ".join(found) or "nothing")
+        )

@@ -171,14 +171,15 @@ def _run(
     )
     report = diagnose(evidence, symptom=symptom, playbooks=books, latency_threshold_ms=latency_threshold_ms)
     document = report.as_json()
-    _render(runtime, document)
+    render_document(runtime, document)
     if report_file is not None:
         _write_html(report_file, document, evidence)
         runtime.progress.step(f"incident report written to {report_file}")
     raise typer.Exit(report.exit_code(fail_on))
 
 
-def _render(runtime: Runtime, document: dict[str, Any]) -> None:
+def render_document(runtime: Runtime, document: dict[str, Any]) -> None:
+    """Print a diagnosis document in the chosen output mode (also used by `apigwops demo`)."""
     if runtime.output == "table" and runtime.out is not None:
         from apigwops.render.diagnose_table import render_table
 
