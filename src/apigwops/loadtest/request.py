@@ -25,7 +25,14 @@ from apigwops.loadtest.config import (
 from apigwops.loadtest.scenarios import resolve
 from apigwops.loadtest.service import LoadtestRequest
 from apigwops.loadtest.slo import parse_slos
-from apigwops.loadtest.target import Target, auth_headers, resolve_target, sandbox_key, usage_plan_throttle
+from apigwops.loadtest.target import (
+    Target,
+    auth_headers,
+    discover_routes,
+    resolve_target,
+    sandbox_key,
+    usage_plan_throttle,
+)
 
 if TYPE_CHECKING:
     from apigwops.runtime import Runtime
@@ -130,6 +137,17 @@ def build_request(runtime: Runtime, flags: RunFlags) -> LoadtestRequest:
     if flags.tier:
         api_key = sandbox_key(flags.tier)
         headers["x-api-key"] = api_key
+    if (
+        not flags.routes
+        and target.api_id
+        and (scenario is None or scenario.name in ("smoke", "ramp", "soak"))
+    ):
+        routes, reason = discover_routes(runtime, target)
+        if routes:
+            runtime.progress.step(f"routes from the API: {', '.join(routes)}")
+            flags.routes = routes
+        else:
+            runtime.progress.warn(f"could not list the API's routes ({reason}); using GET /")
     workers = flags.workers
     if scenario is not None and scenario.single_process and workers > 1:
         if flags.workers_given:

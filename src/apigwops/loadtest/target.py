@@ -164,3 +164,36 @@ def flush_sandbox(url: str) -> bool:
             return True
     except OSError:
         return False
+
+
+SAFE_METHODS = ("GET", "HEAD")
+
+
+def discover_routes(runtime: Runtime, target: Target) -> tuple[list[str], str | None]:
+    """The stage's GET routes ('GET /users/{id}'), for smoke/ramp/soak when no --route is given.
+
+    Only GET: a smoke test must not create orders in someone's API by posting empty bodies; other methods are
+    load-tested only when named with --route. Returns ([], reason) when the routes cannot be read.
+    """
+    from apigwops.aws.errors import skip_reason
+    from apigwops.aws.paging import all_items
+
+    if not target.api_id:
+        return [], "no API id"
+    routes: list[str] = []
+    try:
+        if (target.api_type or "REST") == "REST":
+            client = runtime.aws.client("apigateway")
+            for item in all_items(client, "get_resources", "items", restApiId=target.api_id):
+                methods = item.get("resourceMethods") or {}
+                routes += [f"GET {item['path']}" for m in methods if m in ("GET", "ANY")]
+        else:
+            client = runtime.aws.client("apigatewayv2")
+            for item in all_items(client, "get_routes", "Items", ApiId=target.api_id):
+                method, _, path = str(item.get("RouteKey", "")).partition(" ")
+                if method in ("GET", "ANY") and path.startswith("/"):
+                    routes.append(f"GET {path}")
+    except Exception as exc:  # botocore errors: fall back to GET / with the reason
+        service = "apigateway" if (target.api_type or "REST") == "REST" else "apigatewayv2"
+        return [], skip_reason(exc, service)
+    return sorted(set(routes)), None

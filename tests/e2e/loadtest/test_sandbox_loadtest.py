@@ -40,13 +40,15 @@ def test_smoke_on_the_sandbox_stage_with_cloudwatch_beside(
     sb, env = sandbox
     result = run_cli(
         "-o", "json", "loadtest", "run", "smoke", "--api", "user-api", "--stage", "prod", "--tier", "basic",
-        "--route", "GET /users", "--route", "GET /health", "-u", "2", "-t", "3s", "--workers", "1",
+        "-u", "2", "-t", "3s", "--workers", "1",
         "--slo", "error_rate<1%", "--report-dir", str(tmp_path), env=env,
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["run"]["url"] == sb.rest.url  # stage `prod` on loopback: allowed without --allow-prod
     assert summary["status_counts"] == {"200": summary["requests"]}
+    # no --route: the GET routes were read from the API (POST /orders is left alone)
+    assert sorted(e["name"] for e in summary["endpoints"]) == ["/health", "/users", "/users/{id}"]
     metrics = summary["cloudwatch"]["metrics"]
     assert metrics["Count"] == summary["requests"] > 0
     assert metrics["4XX"] == 0
