@@ -22,6 +22,7 @@ HTTP_PERMISSION_ERROR = (
 )
 
 
+LAMBDA_OVERHEAD_MS = 12.0  # the Lambda service's time around the function's own duration
 CONFIG_ERROR = "Execution failed due to configuration error: "
 # Integration failures that happen before (or instead of) reaching the backend: REST execution-log line and
 # status (§9.4, §4.4 C41-C45). HTTP APIs have no mapping templates; the others answer 500 there.
@@ -59,7 +60,8 @@ def integrate(
     faults = stage.faults
     for name, (line, status) in TRANSPORT_FAULTS.items():
         if (rest or name != "mapping-error") and faults.hit(name):
-            rec.integration_latency_ms = stage.rng.uniform(1.0, 30.0)
+            if name != "mapping-error":  # a mapping failure never reaches the backend
+                _integration_latency(rec, stage.rng.uniform(1.0, 30.0))
             if not rest:
                 return _http_500(stage, rec, line.removeprefix(CONFIG_ERROR))
             rec.exec_lines.append(line)
@@ -73,13 +75,13 @@ def integrate(
             )
             return stage.gateway_error(rec, response)
     if faults.hit("permission-missing"):
-        rec.integration_latency_ms = stage.rng.uniform(1.0, 4.0)
+        _integration_latency(rec, stage.rng.uniform(1.0, 4.0))
         if rest:
             return _rest_config_error(stage, rec, "Invalid permissions on Lambda function")
         return _http_500(stage, rec, HTTP_PERMISSION_ERROR)
     if faults.hit("lambda-throttled"):
         rec.lambda_throttled = True
-        rec.integration_latency_ms = stage.rng.uniform(3.0, 9.0)
+        _integration_latency(rec, stage.rng.uniform(3.0, 9.0))
         lambda_rid = _uuid()
         ctx["integration.requestId"] = lambda_rid
         ctx["integration.integrationStatus"] = "429"
@@ -126,7 +128,9 @@ def integrate(
     return reply
 
 
-LAMBDA_OVERHEAD_MS = 12.0
+def _integration_latency(rec: Recorded, ms: float) -> None:
+    rec.integration_latency_ms = ms
+    rec.context["integration.latency"] = str(round(ms))
 
 
 def _uuid() -> str:

@@ -29,8 +29,6 @@ from apigwops.sandbox.responses import REST_ERRORS, GatewayError, error_body
 from apigwops.sandbox.tokens import TokenAuthority
 from apigwops.sandbox.waf import COUNTRY_HEADER, WafRequest, WafVerdict, WebAcl
 
-LAMBDA_SERVICE_MS = 12.0  # Lambda service overhead around the function's own duration
-
 
 @dataclass(frozen=True)
 class StageRequest:
