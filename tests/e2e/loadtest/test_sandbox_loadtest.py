@@ -82,3 +82,24 @@ def test_tier_limits_detects_the_wrong_plan(sandbox: tuple[Any, dict[str, str]])
     (check,) = json.loads(result.stdout)["checks"]
     assert check["passed"] is False
     assert "no 429" in check["detail"]
+
+
+def test_waf_probe_on_the_sandbox_web_acl(sandbox: tuple[Any, dict[str, str]]) -> None:
+    """The sandbox's web ACL carries the SQL-injection and core (XSS) rule groups: those probes get 403;
+    whatever else gets through is listed by name."""
+    sb, env = sandbox
+    result = run_cli(
+        "-o", "json", "loadtest", "run", "waf-probe", "--api", "user-api", "--stage", "prod",
+        "--api-key", sb.keys["basic"], "--route", "GET /users", "-u", "1", "-t", "20s", "--no-cloudwatch", env=env,
+    )  # fmt: skip
+    assert result.exit_code in (0, 1), result.stderr
+    (check,) = json.loads(result.stdout)["checks"]
+    assert check["data"]["control_status"] == 200
+    slipped = {s["id"]: s for s in check["data"]["slipped"]}
+    assert not any(pid.startswith(("sqli-", "xss-")) for pid in slipped)
+    assert check["data"]["blocked"] >= 6
+    assert all(s["status"] != 403 for s in slipped.values())
+    assert check["passed"] is (not slipped)
+    assert result.exit_code == (1 if slipped else 0)
+    for pid in slipped:
+        assert pid in check["detail"]
