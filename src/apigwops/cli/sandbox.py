@@ -29,7 +29,8 @@ FaultOpt = Annotated[
         "--fault",
         "-f",
         help="Inject a fault: NAME[=RATE] (rate 0-1, default 1); repeat or comma-separate. "
-        "'apigwops sandbox faults' lists them.",
+        "'apigwops sandbox faults' lists them (env APIGWOPS_SANDBOX_FAULTS, space-separated).",
+        envvar="APIGWOPS_SANDBOX_FAULTS",
     ),
 ]
 ShowSecretsOpt = Annotated[
@@ -114,7 +115,10 @@ def up(
             envvar="APIGWOPS_SANDBOX_TIME_SCALE",
         ),
     ] = 0.01,
-    seed: Annotated[int | None, typer.Option("--seed", help="Random seed, for repeatable traffic.")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Random seed, for repeatable traffic.", envvar="APIGWOPS_SANDBOX_SEED"),
+    ] = None,
     timeout: Annotated[
         float, typer.Option("--timeout", help="Seconds to wait for the sandbox to start.")
     ] = 90.0,

@@ -62,8 +62,14 @@ def spawn(faults: dict[str, float], *, time_scale: float, seed: int | None, time
             "a sandbox is already running", hint="see 'apigwops sandbox status', or run 'down' first"
         )
     home = apigwops_home()
-    home.mkdir(parents=True, exist_ok=True)
     log_file = home / "sandbox.log"
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        log_file.touch()
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write the sandbox state in {home}: {exc.strerror}", hint="set APIGWOPS_HOME"
+        ) from None
     args = [sys.executable, "-m", "apigwops.sandbox.daemon", json.dumps(faults), str(time_scale), str(seed)]
     with open(log_file, "wb") as log:
         proc = subprocess.Popen(

@@ -131,6 +131,21 @@ def test_bad_options_one_line_exit_2(args: list[str], tmp_path: Path) -> None:
     assert not (tmp_path / "sandbox.json").exists()
 
 
+def test_unwritable_home_and_fault_env_var_are_one_line_errors(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = run_cli("sandbox", "up", env={"APIGWOPS_HOME": str(blocker / "home")})
+    assert result.exit_code == 2
+    assert (
+        result.stderr.strip().splitlines()[-1].startswith("apigwops: error: cannot write the sandbox state")
+    )
+    result = run_cli(
+        "sandbox", "up", env={"APIGWOPS_HOME": str(tmp_path), "APIGWOPS_SANDBOX_FAULTS": "nope=1"}
+    )
+    assert result.exit_code == 2
+    assert "unknown fault 'nope'" in result.stderr
+
+
 def test_down_without_sandbox_is_fine(tmp_path: Path) -> None:
     result = run_cli("sandbox", "down", env={"APIGWOPS_HOME": str(tmp_path)})
     assert result.exit_code == 0
