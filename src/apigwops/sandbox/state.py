@@ -75,8 +75,10 @@ def load_state(path: Path | None = None) -> SandboxState | None:
     target = path or state_path()
     try:
         text = target.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
+    except OSError as exc:
+        raise UsageError(f"cannot read the sandbox state file {target}: {exc.strerror}") from None
     try:
         return SandboxState.from_dict(json.loads(text))
     except (ValueError, TypeError, KeyError) as exc:
