@@ -1,7 +1,8 @@
 """`apigwops demo`: the whole loop once, on the embedded default, so a newcomer sees it work in a minute.
 
 Sandbox up (moto's server plus the local stages) → a real Locust run against the REST stage, healthy at first,
-then with an incident injected part-way (so there is an onset to find) → the logs and metrics the stage shipped
+then with an incident injected part-way together with a deployment (so there is an onset and a recent
+change to find) → the logs and metrics the stage shipped
 into moto are collected by the same code that reads a real account → diagnosis → teardown. Nothing leaves
 127.0.0.1.
 """
@@ -36,8 +37,8 @@ DEMO_ROUTES = ("GET /health", "GET /users", "GET /users/{id}", "POST /orders")
 class DemoPlan:
     faults: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_INCIDENT))
     users: int = 10
-    duration_s: float = 20.0
-    onset_after_s: float = 8.0
+    duration_s: float = 30.0
+    onset_after_s: float = 12.0
     seed: int | None = 7
 
     def validate(self) -> None:
@@ -71,7 +72,7 @@ def run_demo(runtime: Runtime, plan: DemoPlan) -> DemoResult:
         started = runtime.clock()
         load = _drive_traffic(runtime, sandbox, plan)
         sandbox.flush()
-        window = Window(started - timedelta(minutes=1), runtime.clock() + timedelta(seconds=5))
+        window = Window(started - timedelta(seconds=2), runtime.clock() + timedelta(seconds=2))
         evidence, report = _diagnose(runtime, sandbox, window)
         return DemoResult(
             sandbox_urls={"REST": sandbox.rest.url, "HTTP": sandbox.http.url},
@@ -105,7 +106,13 @@ def _drive_traffic(runtime: Runtime, sandbox: Sandbox, plan: DemoPlan) -> Loadte
     runtime.progress.step(
         f"Locust: {plan.users} users for {plan.duration_s:g}s; incident ({names}) starts after {plan.onset_after_s:g}s"
     )
-    onset = threading.Timer(plan.onset_after_s, sandbox.set_faults, args=(dict(plan.faults),))
+
+    def incident() -> None:
+        # A deployment goes out and the incident starts with it: what `recent-change` is there to catch.
+        sandbox.deploy("demo: release 2026.11.24-1")
+        sandbox.set_faults(dict(plan.faults))
+
+    onset = threading.Timer(plan.onset_after_s, incident)
     onset.daemon = True
     onset.start()
     try:

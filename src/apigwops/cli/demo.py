@@ -20,10 +20,10 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         users: Annotated[int, typer.Option("--users", "-u", help="Locust users.")] = 10,
-        duration: Annotated[str, typer.Option("--duration", "-t", help="Length of the Locust run.")] = "20s",
+        duration: Annotated[str, typer.Option("--duration", "-t", help="Length of the Locust run.")] = "30s",
         onset_after: Annotated[
             str, typer.Option("--onset-after", help="Healthy traffic before the incident starts.")
-        ] = "8s",
+        ] = "12s",
     ) -> None:
         """Run the whole loop locally: sandbox with an incident, a short Locust run, a diagnosis, teardown.
 

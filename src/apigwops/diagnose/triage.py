@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MAX_BUCKETS = 30
+MIN_FINE_BUCKET_S = 5
 MIN_RISE = 0.01  # an onset needs the error rate at least 1 point above the baseline
 METRIC_NAMES = {
     "REST": {"count": "Count", "4xx": "4XXError", "5xx": "5XXError"},
@@ -47,16 +48,31 @@ class Triage:
     bucket_seconds: int = 60
 
 
-def bucket_seconds(window_seconds: float) -> int:
-    """One-minute buckets, widened so a long window still fits in MAX_BUCKETS (chart width)."""
+def bucket_seconds(window_seconds: float, *, per_request: bool = False) -> int:
+    """One-minute buckets, widened so a long window still fits in MAX_BUCKETS (chart width).
+
+    With every request's row at hand (`per_request`), a short window gets buckets down to 5 s: a 5-minute
+    window of one-minute buckets could not place an onset (nor draw a chart) at all.
+    """
+    if per_request and window_seconds < 60 * MAX_BUCKETS:
+        seconds = max(MIN_FINE_BUCKET_S, int(-(-window_seconds // MAX_BUCKETS)))
+        step = MIN_FINE_BUCKET_S if seconds < 60 else 60
+        return ((seconds + step - 1) // step) * step
     seconds = max(60, int(window_seconds // MAX_BUCKETS))
     return ((seconds + 59) // 60) * 60
 
 
+def rows_are_complete(evidence: Evidence) -> bool:
+    """True when the requests table holds every request (scan, bundles), not a Logs Insights sample."""
+    check = evidence.check("access-logs")
+    return check is not None and check.status == "ok" and not check.detail.get("sampled")
+
+
 def triage(evidence: Evidence, frame: pd.DataFrame) -> Triage:
-    size = bucket_seconds(evidence.window.seconds)
+    complete = not frame.empty and rows_are_complete(evidence)
+    size = bucket_seconds(evidence.window.seconds, per_request=complete)
     if not frame.empty:
-        result = _from_requests(frame, evidence, size)
+        result = _from_requests(frame, evidence, size, use_counts=not complete)
     else:
         result = _from_metrics(evidence, size)
     result.bucket_seconds = size
@@ -64,7 +80,7 @@ def triage(evidence: Evidence, frame: pd.DataFrame) -> Triage:
     return result
 
 
-def _from_requests(frame: pd.DataFrame, evidence: Evidence, size: int) -> Triage:
+def _from_requests(frame: pd.DataFrame, evidence: Evidence, size: int, *, use_counts: bool = True) -> Triage:
     import pandas as pd
 
     status = frame["status"]
@@ -84,7 +100,7 @@ def _from_requests(frame: pd.DataFrame, evidence: Evidence, size: int) -> Triage
     )
     requests = len(frame)
     counts_table = evidence.request_counts
-    if counts_table is not None and not counts_table.empty:
+    if use_counts and counts_table is not None and not counts_table.empty:
         # rows may be a sample (Logs Insights returns at most 10,000 per query); the counts are complete
         requests, breakdown, complete = _from_counts(counts_table, evidence, size)
         stats = stats.drop(columns=["requests", "failures"]).join(complete, how="outer")

@@ -164,6 +164,11 @@ def test_complete_request_counts_win_over_sampled_rows() -> None:
     stage = healthy()
     stage.traffic(20, status=502, start=ONSET_MINUTE, integration_error="Lambda Customer Function Error:boom")
     evidence = stage.build()
+    # Logs Insights returned a sample of the rows (the collector says so on the check) plus complete counts
+    evidence.checks = [
+        Check("access-logs", "ok", detail={"sampled": True}) if c.id == "access-logs" else c
+        for c in evidence.checks
+    ]
     minutes = [START + timedelta(minutes=m) for m in range(30)]
     evidence.request_counts = pd.DataFrame(
         {
@@ -185,6 +190,16 @@ def test_latency_needs_at_least_one_percent_slow_requests() -> None:
     assert diagnose(stage.build(), playbooks=PLAYBOOKS).findings == []
     report = diagnose(stage.build(), playbooks=PLAYBOOKS, latency_threshold_ms=60)
     assert report.findings[0].id == "slow-integration"
+
+
+def test_short_window_with_every_row_gets_fine_buckets() -> None:
+    from apigwops.diagnose.triage import bucket_seconds
+
+    assert bucket_seconds(90, per_request=True) == 5
+    assert bucket_seconds(600, per_request=True) == 20
+    assert bucket_seconds(1800, per_request=True) == 60
+    assert bucket_seconds(90) == 60  # per-minute counts only: a minute is the finest there is
+    assert bucket_seconds(6 * 3600) == 720
 
 
 def _buckets(rates: list[float], requests: int = 100) -> list[Bucket]:
