@@ -1,0 +1,34 @@
+"""`apigwops demo` is the README's first command: it must run end to end and find what it injected."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tests.conftest import run_cli
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("demo")]
+
+
+def test_demo_finds_the_injected_incident() -> None:
+    result = run_cli("-o", "json", "demo", "--duration", "12s", "--onset-after", "5s", timeout=180)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    ids = [f["id"] for f in report["findings"]]
+    # the default incident: timeouts (504), function errors (502), expired tokens (401), after a deployment
+    for expected in ("lambda-timeout", "lambda-function-error", "auth-token-expired", "recent-change"):
+        assert expected in ids, (expected, ids)
+    by_id = {f["id"]: f for f in report["findings"]}
+    assert by_id["lambda-timeout"]["share"] > by_id["lambda-function-error"]["share"]
+    assert report["onset"] is not None
+    assert report["traffic"]["requests"] > 100
+    # progress went to stderr, data to stdout; the sandbox is gone afterwards
+    assert "stopping the sandbox" in result.stderr
+
+
+def test_demo_rejects_bad_options_in_one_line() -> None:
+    result = run_cli("demo", "--fault", "no-such-fault")
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    result = run_cli("demo", "--duration", "2s")
+    assert result.exit_code == 2
