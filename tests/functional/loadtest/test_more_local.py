@@ -6,11 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from tests.conftest import run_cli
 from tests.functional.loadtest.servers import ServerState, serve, serve_websocket
-
-pytestmark = pytest.mark.xdist_group("loadtest")
 
 OWN_LOCUSTFILE = """
 from locust import HttpUser, constant, task
@@ -34,7 +31,7 @@ class Burner(HttpUser):
     @task
     def burn(self):
         total = 0
-        for i in range(300_000):
+        for i in range(2_000_000):
             total += i
         self.client.get("/")
 """

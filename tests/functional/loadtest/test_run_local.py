@@ -19,8 +19,6 @@ import pytest
 from tests.conftest import run_cli
 from tests.functional.loadtest.servers import ServerState, serve
 
-pytestmark = pytest.mark.xdist_group("loadtest")
-
 
 def _run(url: str, *args: str, timeout: float = 90):
     return run_cli("-o", "json", "loadtest", "run", "--url", url, "--no-cloudwatch", *args, timeout=timeout)

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from tests.conftest import run_cli
 from tests.functional.loadtest.servers import ServerState, TokenBucket, serve
-
-pytestmark = pytest.mark.xdist_group("loadtest")
 
 
 def _tier_limits(server_rate: float, *, rate: float = 10, burst: float = 10) -> tuple[int, dict, int]:
