@@ -61,7 +61,13 @@ def locust_command(plan: RunPlan, result_dir: Path) -> list[str]:
         f"{max(1, math.ceil(plan.duration_s))}s",
     ]
     # Locust's time spans take whole seconds only ("1.2s" is refused): round up.
-    argv += ["--stop-timeout", f"{math.ceil(plan.stop_timeout_s)}s", "--exit-code-on-error", "0", "--only-summary"]
+    argv += [
+        "--stop-timeout",
+        f"{math.ceil(plan.stop_timeout_s)}s",
+        "--exit-code-on-error",
+        "0",
+        "--only-summary",
+    ]
     argv += ["--html", str(result_dir / "locust.html")]
     if plan.master_bind:
         host, _, port = plan.master_bind.rpartition(":")
