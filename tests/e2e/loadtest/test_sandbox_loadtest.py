@@ -56,6 +56,28 @@ def test_smoke_on_the_sandbox_stage_with_cloudwatch_beside(
     assert sb.keys["basic"] not in result.stdout + result.stderr + (tmp_path / "summary.json").read_text()
 
 
+def test_http_api_metrics_can_be_read_later_with_check(
+    sandbox: tuple[Any, dict[str, str]], tmp_path: Path
+) -> None:
+    """HTTP API (metrics by ApiId), run without CloudWatch, then `check DIR --cloudwatch` once it has shipped."""
+    sb, env = sandbox
+    result = run_cli(
+        "-o", "json", "loadtest", "run", "smoke", "--api", "user-http-api", "--stage", "prod",
+        "--route", "GET /health", "-u", "2", "-t", "2s", "--workers", "1", "--no-cloudwatch",
+        "--report-dir", str(tmp_path), env=env,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["cloudwatch"] is None
+    assert summary["run"]["api"]["api_type"] == "HTTP"
+    sb.flush()
+    later = run_cli("-o", "json", "loadtest", "check", str(tmp_path), "--cloudwatch", "--write", env=env)
+    assert later.exit_code == 0, later.stderr
+    metrics = json.loads(later.stdout)["cloudwatch"]["metrics"]
+    assert metrics["Count"] == summary["requests"] > 0
+    assert json.loads((tmp_path / "summary.json").read_text())["cloudwatch"]["metrics"] == metrics
+
+
 def test_tier_limits_on_the_free_tier(sandbox: tuple[Any, dict[str, str]]) -> None:
     _, env = sandbox
     result = run_cli(

@@ -29,6 +29,14 @@ def test_check_output_formats(tmp_path: Path) -> None:
     assert data["slos"][0]["actual"] == 5.0
 
 
+def test_check_cloudwatch_needs_a_stage(tmp_path: Path) -> None:
+    write_reports(_report([]), tmp_path)  # a --url run: no API, no stage
+    result = run_cli("loadtest", "check", str(tmp_path), "--cloudwatch")
+    assert result.exit_code == 2
+    assert "--api/--stage" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_scenarios_are_listed_and_shipped() -> None:
     from apigwops.loadtest.scenarios import SCENARIOS, resolve
 
