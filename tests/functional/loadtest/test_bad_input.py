@@ -86,3 +86,16 @@ def test_check_on_a_directory_without_summary(tmp_path) -> None:
     result = run_cli("loadtest", "check", str(tmp_path), "--slo", "p95<10ms")
     assert result.exit_code == 2
     assert "summary.json" in result.stderr
+
+
+def test_broken_locustfile_is_one_line_exit_2(tmp_path) -> None:
+    broken = tmp_path / "broken.py"
+    broken.write_text("raise RuntimeError('the locustfile is broken on purpose')\n")
+    result = run_cli(
+        "loadtest", "run", str(broken), "--url", "http://127.0.0.1:9", "-t", "2s", "--workers", "1"
+    )
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("apigwops: error: Locust exited")
+    assert "broken on purpose" in lines[-1]
+    assert "Traceback" not in result.stderr
