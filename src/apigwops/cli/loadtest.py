@@ -172,6 +172,7 @@ def run_command(
 
     report = run_loadtest(runtime, build_request(runtime, flags))
     _render(runtime, report)
+    _step_summary(report)
     return _exit_code(report)
 
 
@@ -205,6 +206,7 @@ def check_command(
         runtime=runtime if cloudwatch else None,
     )
     _render(runtime, report)
+    _step_summary(report)
     return _exit_code(report)
 
 
@@ -215,6 +217,17 @@ def scenarios_command() -> None:
 
     for item in SCENARIOS.values():
         typer.echo(f"{item.name:<12} {item.summary}")
+
+
+def _step_summary(report: LoadtestReport) -> None:
+    """In GitHub Actions, append the markdown summary to the job's step summary (as CI users would by hand)."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    from apigwops.loadtest.reports.markdown import markdown_summary
+
+    with open(target, "a", encoding="utf-8") as handle:
+        handle.write(markdown_summary(report) + "\n")
 
 
 def _exit_code(report: LoadtestReport) -> int:

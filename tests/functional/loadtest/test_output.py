@@ -29,6 +29,24 @@ def test_check_output_formats(tmp_path: Path) -> None:
     assert data["slos"][0]["actual"] == 5.0
 
 
+def test_github_step_summary_is_appended(tmp_path: Path) -> None:
+    write_reports(_report(["p95<100ms"]), tmp_path / "run")
+    summary_file = tmp_path / "step-summary.md"
+    summary_file.write_text("earlier step\n")
+    result = run_cli(
+        "loadtest",
+        "check",
+        str(tmp_path / "run"),
+        "--slo",
+        "p95<1s",
+        env={"GITHUB_STEP_SUMMARY": str(summary_file)},
+    )
+    assert result.exit_code == 0
+    text = summary_file.read_text()
+    assert text.startswith("earlier step\n## Load test")
+    assert "`p95<1s`" in text
+
+
 def test_check_cloudwatch_needs_a_stage(tmp_path: Path) -> None:
     write_reports(_report([]), tmp_path)  # a --url run: no API, no stage
     result = run_cli("loadtest", "check", str(tmp_path), "--cloudwatch")
