@@ -15,6 +15,12 @@ from tests.conftest import run_cli
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("loadtest-sandbox")]
 
 
+@pytest.fixture(autouse=True)
+def _no_ci_step_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs under CI must not write into the CI job's own step summary."""
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict[str, str]]]:
     """An in-process sandbox plus the state file `sandbox up` would write (for --tier and metric flushing)."""
