@@ -140,8 +140,20 @@ def up(
 
 
 @app.command("status")
-def status(ctx: typer.Context, show_secrets: ShowSecretsOpt = False) -> None:
+def status(
+    ctx: typer.Context,
+    show_secrets: ShowSecretsOpt = False,
+    env: Annotated[
+        bool,
+        typer.Option(
+            "--env",
+            help="Print only 'export NAME=value' lines, for eval \"$(apigwops sandbox status --env)\".",
+        ),
+    ] = False,
+) -> None:
     """Show the running sandbox: stage URLs, one API key per tier, tokens, and the environment to use."""
+    import shlex
+
     from apigwops.errors import UsageError
     from apigwops.sandbox.daemon import running_state
 
@@ -149,6 +161,10 @@ def status(ctx: typer.Context, show_secrets: ShowSecretsOpt = False) -> None:
     state = running_state()
     if state is None:
         raise UsageError("no sandbox is running", hint="start one with 'apigwops sandbox up'")
+    if env:
+        for name, value in state.env().items():
+            print(f"export {name}={shlex.quote(value)}")
+        return
     state.faults = _live_faults(state.control_url) or state.faults
     _print_status(rt, status_document(state, show_secrets=show_secrets))
 

@@ -72,6 +72,12 @@ def test_up_status_fault_down(tmp_path: Path) -> None:
         assert "key: free" in table.stdout
         assert key not in table.stdout  # abbreviated without --show-secrets
 
+        exports = run_cli("sandbox", "status", "--env", env=env)
+        assert exports.exit_code == 0
+        lines = exports.stdout.strip().splitlines()
+        assert all(line.startswith("export AWS_") for line in lines)
+        assert f"export AWS_ENDPOINT_URL={doc['moto_endpoint']}" in lines
+
         changed = run_cli("sandbox", "fault", "--clear", "backend-5xx=1", env=env)
         assert changed.exit_code == 0, changed.stderr
         assert json.loads(changed.stdout) == {"backend-5xx": 1.0}
