@@ -30,15 +30,11 @@ def _get(url: str, headers: dict[str, str]) -> int:
 
 
 def test_bundle_replays_the_live_diagnosis_after_the_sandbox_is_gone(tmp_path: Path) -> None:
-    collect = pytest.importorskip(
-        "apigwops.evidence.collect", reason="the evidence collector is not in this build"
-    )
-    engine = pytest.importorskip(
-        "apigwops.diagnose.engine", reason="the diagnose engine is not in this build"
-    )
     from apigwops.aws.session import AwsContext
     from apigwops.aws.settings import AwsSettings
     from apigwops.cli import app
+    from apigwops.diagnose import engine
+    from apigwops.evidence import collect
     from apigwops.evidence.bundle import read_bundle, read_manifest
     from apigwops.report.html import render_incident_html
     from apigwops.runtime import Runtime
