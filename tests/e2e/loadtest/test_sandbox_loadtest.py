@@ -103,7 +103,7 @@ def test_tier_limits_detects_the_wrong_plan(sandbox: tuple[Any, dict[str, str]])
     # the basic key (50/s, burst 100) judged against the free plan's documented limits
     result = run_cli(
         "-o", "json", "loadtest", "run", "tier-limits", "--api", "user-api", "--stage", "prod", "--tier", "basic",
-        "--route", "GET /users", "--expect-rate", "5", "--expect-burst", "10", "-u", "3", "-t", "4s",
+        "--route", "GET /users", "--expect-rate", "5", "--expect-burst", "10", "-u", "3", "-t", "3s",
         "--no-cloudwatch", env=env,
     )  # fmt: skip
     assert result.exit_code == 1, result.stderr

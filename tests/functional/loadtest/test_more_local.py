@@ -93,7 +93,7 @@ def test_cpu_bound_generator_is_flagged_unreliable(tmp_path: Path) -> None:
     locustfile.write_text(BURNING_LOCUSTFILE)
     with serve() as (url, _):
         result = _run(
-            str(locustfile), "--url", url, "-u", "2", "-t", "4s", "--report-dir", str(tmp_path / "r")
+            str(locustfile), "--url", url, "-u", "2", "-t", "3s", "--report-dir", str(tmp_path / "r")
         )
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
