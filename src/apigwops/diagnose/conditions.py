@@ -31,14 +31,43 @@ class MatchContext:
     exec_messages: pd.DataFrame | None  # request_id, message; None when execution logs are not available
     missing: set[str] = field(default_factory=set)  # fields / "execution-logs" a selection needed but lacked
     exec_hits: dict[str, int] = field(default_factory=dict)  # exec_log text -> matching lines
-    # Shared across the findings of one diagnosis, so each column is converted and each text searched once.
-    text_cache: dict[str, pd.Series] = field(default_factory=dict)
+    # Shared across the findings of one diagnosis, so each column is factorized and each text searched once.
+    text_cache: dict[str, Coded] = field(default_factory=dict)
     exec_cache: dict[str, tuple[pd.Series, int]] = field(default_factory=dict)
 
-    def text(self, column: str) -> pd.Series:
+    def text(self, column: str) -> Coded:
         if column not in self.text_cache:
-            self.text_cache[column] = self.frame[column].astype("string")
+            self.text_cache[column] = Coded.of(self.frame[column])
         return self.text_cache[column]
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A column as codes into its distinct values (as text): a text test runs once per distinct value.
+
+    Access-log columns repeat a handful of values (status types, messages, routes) across a million rows, so
+    `contains`/`regex`/`equals` on the distinct values and a take by code is what makes 1M rows fast.
+    """
+
+    codes: Any  # numpy int array, -1 where the value is missing
+    values: pd.Series  # distinct values as pandas "string"
+    index: pd.Index
+
+    @classmethod
+    def of(cls, column: pd.Series) -> Coded:
+        import pandas as pd
+
+        codes, uniques = pd.factorize(column)
+        values = pd.Series(uniques).astype("string").reset_index(drop=True)
+        return cls(codes, values, column.index)
+
+    def select(self, hits: pd.Series) -> pd.Series:
+        """Per-row result of a per-value test (NA and missing values count as no match)."""
+        import numpy as np
+        import pandas as pd
+
+        table = np.append(hits.fillna(False).to_numpy(dtype=bool), False)
+        return pd.Series(table[self.codes], index=self.index, dtype=bool)
 
 
 def evaluate_match(match: Match, ctx: MatchContext) -> pd.Series | None:
@@ -80,7 +109,7 @@ def _exec_log(text: str, ctx: MatchContext) -> pd.Series | None:
         messages = ctx.exec_messages
         hits = messages["message"].astype("string").str.contains(text, case=False, regex=False, na=False)
         ids = set(messages.loc[hits, "request_id"].dropna().astype(str))
-        mask = ctx.text("request_id").isin(ids).fillna(False).astype(bool)
+        mask = ctx.frame["request_id"].astype("string").isin(ids).fillna(False).astype(bool)
         ctx.exec_cache[text] = (mask, int(hits.sum()))
     mask, lines = ctx.exec_cache[text]
     ctx.exec_hits[text] = lines
@@ -91,11 +120,12 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _test_column(column: pd.Series, text: pd.Series, test: Match) -> pd.Series:
+def _test_column(column: pd.Series, text: Coded, test: Match) -> pd.Series:
     import pandas as pd
 
+    values = text.values
     if test.present is not None:
-        present = column.notna() & ~text.isin(_EMPTY).fillna(False)
+        present = text.select(~values.isin(_EMPTY))
         result = present if test.present else ~present
     elif test.equals is not None:
         result = _equals(column, text, test.equals)
@@ -104,11 +134,12 @@ def _test_column(column: pd.Series, text: pd.Series, test: Match) -> pd.Series:
         for value in test.in_:
             result = result | _equals(column, text, value)
     elif test.contains is not None:
-        result = text.str.contains(test.contains, case=False, regex=False, na=False)
+        result = text.select(values.str.contains(test.contains, case=False, regex=False, na=False))
     elif test.regex is not None:
         with warnings.catch_warnings():  # groups in a playbook's regex are fine: we only test for a match
             warnings.simplefilter("ignore", UserWarning)
-            result = text.str.contains(re.compile(test.regex, re.IGNORECASE), regex=True, na=False)
+            pattern = re.compile(test.regex, re.IGNORECASE)
+            result = text.select(values.str.contains(pattern, regex=True, na=False))
     else:
         numbers = pd.to_numeric(column, errors="coerce")
         if test.gt is not None:
@@ -122,14 +153,14 @@ def _test_column(column: pd.Series, text: pd.Series, test: Match) -> pd.Series:
     return result.fillna(False).astype(bool)
 
 
-def _equals(column: pd.Series, text: pd.Series, value: Scalar) -> pd.Series:
+def _equals(column: pd.Series, text: Coded, value: Scalar) -> pd.Series:
     import pandas as pd
 
     if isinstance(value, bool):
         return column.fillna(False).astype(bool) == value
     if _is_number(value):
         return pd.to_numeric(column, errors="coerce") == value
-    return text == str(value)
+    return text.select(text.values == str(value))
 
 
 def evaluate_condition(condition: Condition, signals: Mapping[str, Any]) -> bool:

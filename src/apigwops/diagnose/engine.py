@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from apigwops.diagnose import template
 from apigwops.diagnose.blindspots import blind_spots, recommended_format
-from apigwops.diagnose.conditions import MatchContext, evaluate_condition, evaluate_match
+from apigwops.diagnose.conditions import Coded, MatchContext, evaluate_condition, evaluate_match
 from apigwops.diagnose.features import prepare_requests
 from apigwops.diagnose.report import EvidenceItem, Finding, Report
 from apigwops.diagnose.schema import FindingSpec, Playbook
@@ -63,7 +63,8 @@ def diagnose(
         )
     frame = _narrow(full, evidence, symptom)
     signals = global_signals(evidence, full, result, latency_threshold_ms)
-    run = _Run(evidence, frame, signals, _active_families(frame, signals, symptom))
+    active = _active_families(frame, signals, symptom)
+    run = _Run(evidence, _candidates(frame), signals, active)
     ordered = sorted(playbooks, key=lambda p: "any" in p.symptoms)  # "any" playbooks read the blind spots
     spots: list[str] | None = None
     for playbook in ordered:
@@ -98,6 +99,14 @@ def _narrow(frame: pd.DataFrame, evidence: Evidence, symptom: str) -> pd.DataFra
         return frame
     keep = frame["status"].isin(statuses).fillna(False) | ~frame["failed"]
     return frame[keep.astype(bool)]
+
+
+def _candidates(frame: pd.DataFrame) -> pd.DataFrame:
+    """The requests a finding can explain: every family is failing or slow ones, so playbooks never look
+    at the (usually far more numerous) healthy rows."""
+    if frame.empty:
+        return frame
+    return frame[frame["failed"] | frame["slow"]]
 
 
 def _family_masks(frame: pd.DataFrame) -> dict[str, pd.Series]:
@@ -145,7 +154,7 @@ class _Run:
             unavailable |= REQUEST_COLUMNS
         self.unavailable = frozenset(unavailable)
         self.exec_messages = self._exec_messages()
-        self.text_cache: dict[str, pd.Series] = {}
+        self.text_cache: dict[str, Coded] = {}
         self.exec_cache: dict[str, tuple[pd.Series, int]] = {}
         self.no_match_signals: dict[str, Any] | None = None
 

@@ -25,7 +25,7 @@ def prepare_requests(evidence: Evidence, latency_threshold_ms: float | None) -> 
     latency threshold used for `slow` (adaptive when None: see `adaptive_threshold`)."""
     import pandas as pd
 
-    frame = evidence.requests.copy()
+    frame = evidence.requests.copy(deep=False)  # new and converted columns only: the evidence stays as it was
     for column in (*ACCESS_LOG_FIELDS, *DERIVED_COLUMNS):
         if column not in frame.columns:
             frame[column] = pd.NA
@@ -55,15 +55,19 @@ def adaptive_threshold(frame: pd.DataFrame) -> float:
 
 
 def _add_route_features(frame: pd.DataFrame, evidence: Evidence) -> None:
+    import numpy as np
     import pandas as pd
 
     config = evidence.config
     authorizer_types = {a.id: a.type for a in config.authorizers}
     routes = {r.key: r for r in config.routes}
-    keys = frame["route"].astype("string")
+    codes, uniques = pd.factorize(frame["route"].astype("string"))
+    distinct = [str(u) for u in uniques]
 
     def by_route(values: dict[str, object]) -> pd.Series:
-        return keys.map(values).astype("object")
+        """Per-request config by route: looked up once per distinct route, then taken by code (NaN: none)."""
+        table = np.array([values.get(u, np.nan) for u in distinct] + [np.nan], dtype=object)
+        return pd.Series(table[codes], index=frame.index, dtype="object")
 
     frame["authorization"] = by_route({k: r.authorization for k, r in routes.items()})
     frame["authorizer_type"] = by_route(
@@ -93,10 +97,17 @@ def _add_route_features(frame: pd.DataFrame, evidence: Evidence) -> None:
 
 
 def _add_rate_features(frame: pd.DataFrame, evidence: Evidence) -> None:
+    import numpy as np
     import pandas as pd
 
     second = frame["time"].dt.floor("s")
-    per_second = pd.to_numeric(second.map(second.value_counts()), errors="coerce")
+    _, second_codes, second_counts = np.unique(
+        second.fillna(pd.Timestamp(0, tz="UTC")).to_numpy(dtype="datetime64[ms]"),
+        return_inverse=True,
+        return_counts=True,
+    )
+    per_second = pd.Series(second_counts[second_codes], index=frame.index, dtype="float64")
+    per_second[second.isna().to_numpy()] = np.nan
     stage_rate = evidence.config.stage.throttle_rate
     if stage_rate:
         frame["over_stage_rate"] = (per_second > stage_rate).fillna(False).astype(bool)

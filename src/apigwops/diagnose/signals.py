@@ -26,6 +26,21 @@ TOKEN_PROBLEMS = {
     "token_invalid": ("invalid", "issuer-mismatch", "not-yet-valid", "unsupported-algorithm"),
 }
 
+# The request columns per-finding signals read (a finding's rows are copied with these columns only).
+FINDING_COLUMNS = (
+    "route",
+    "status",
+    "integration_error",
+    "error_message",
+    "api_key_id",
+    "response_latency",
+    "integration_latency",
+    "authorizer_latency",
+    "gateway_overhead",
+    "time",
+    "timeout_ms",
+)
+
 
 def global_signals(
     evidence: Evidence, frame: pd.DataFrame, result: Triage, threshold_ms: float
@@ -202,7 +217,8 @@ def finding_signals(
     evidence: Evidence, frame: pd.DataFrame, matched: pd.Series | None, exec_lines: int
 ) -> dict[str, Any]:
     """Signals about the requests one finding selected (empty selection: config defaults)."""
-    rows = frame[matched] if matched is not None and not frame.empty else frame.iloc[0:0]
+    columns = [c for c in FINDING_COLUMNS if c in frame.columns]
+    rows = frame.loc[matched, columns] if matched is not None and not frame.empty else frame.iloc[0:0]
     out: dict[str, Any] = {"matched": len(rows), "exec_log_lines": exec_lines}
     routes = rows["route"].astype("string").dropna()
     top_route = routes.value_counts().index[0] if len(routes) else None
