@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from tests.conftest import run_cli
 from tests.functional.loadtest.servers import ServerState, TokenBucket, serve
 
@@ -17,7 +18,7 @@ def _tier_limits(server_rate: float, *, rate: float = 10, burst: float = 10) -> 
     with serve(ServerState(bucket=TokenBucket(rate=server_rate, burst=burst))) as (url, state):
         result = run_cli(
             "-o", "json", "loadtest", "run", "tier-limits", "--url", url, "--no-cloudwatch", "-u", "4", "-t", "4s",
-            "--expect-rate", str(rate), "--expect-burst", str(burst),
+            "--expect-rate", str(rate), "--expect-burst", str(burst), "--slo", "status_429<90%",
         )  # fmt: skip
         served = state.total
     assert result.exit_code in (0, 1), result.stderr
@@ -34,6 +35,9 @@ def test_tier_limits_passes_when_the_throttle_matches_the_plan() -> None:
     # 429s are the point of this scenario: counted, but not failures
     assert summary["status_counts"]["429"] == check["data"]["throttled"] > 0
     assert summary["failures"] == 0
+    (slo,) = summary["slos"]
+    assert slo["passed"] is True
+    assert slo["actual"] == pytest.approx(100 * check["data"]["throttled"] / summary["requests"], abs=1e-3)
 
 
 def test_tier_limits_detects_a_throttle_stricter_than_the_plan() -> None:
