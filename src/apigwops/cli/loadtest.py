@@ -280,7 +280,17 @@ def _render_table(out: Any, report: LoadtestReport) -> None:
         for c in report.checks:
             gates.add_row(c.id, c.detail, "pass" if c.passed else "FAIL")
         out.print(gates)
-    if report.cloudwatch:
-        out.print(f"CloudWatch: {json.dumps(report.cloudwatch)}", markup=False, highlight=False)
+    if report.cloudwatch and report.cloudwatch.get("beside"):
+        side = Table(title="run window: Locust beside the stage's CloudWatch metrics")
+        for column in ("", "Locust", "CloudWatch"):
+            side.add_column(column, justify="right" if column else "left")
+        for row in report.cloudwatch["beside"]:
+            side.add_row(
+                row["metric"], *("-" if v is None else f"{v:g}" for v in (row["locust"], row["cloudwatch"]))
+            )
+        out.print(side)
+    if report.cloudwatch and (report.cloudwatch.get("note") or report.cloudwatch.get("skipped")):
+        text = report.cloudwatch.get("skipped") or report.cloudwatch.get("note")
+        out.print(f"CloudWatch: {text}", markup=False, highlight=False)
     for note in report.notes:
         out.print(f"note: {note}", markup=False, highlight=False)

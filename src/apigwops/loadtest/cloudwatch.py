@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from apigwops.loadtest.stats import Totals
     from apigwops.runtime import Runtime
 
 REST_METRICS = {"Count": "Count", "4XX": "4XXError", "5XX": "5XXError"}
@@ -88,3 +89,24 @@ def stage_metrics(
         "metrics": metrics,
         "note": "CloudWatch publishes API Gateway metrics per minute, up to a few minutes late",
     }
+
+
+def beside(locust: Totals, metrics: dict[str, float | None]) -> list[dict[str, Any]]:
+    """Locust's view and the stage's view of the same run, row by row. They differ for good reasons: requests
+    lost before the gateway, Locust's own queueing, and CloudWatch's per-minute granularity (a neighbouring
+    minute's traffic from someone else is counted too)."""
+
+    def by_class(prefix: str) -> int:
+        return sum(n for code, n in locust.status_counts.items() if code.startswith(prefix))
+
+    return [
+        {"metric": "requests", "locust": locust.requests, "cloudwatch": metrics.get("Count")},
+        {"metric": "4xx responses", "locust": by_class("4"), "cloudwatch": metrics.get("4XX")},
+        {"metric": "5xx responses", "locust": by_class("5"), "cloudwatch": metrics.get("5XX")},
+        {"metric": "mean latency (ms)", "locust": locust.mean_ms, "cloudwatch": metrics.get("Latency")},
+        {
+            "metric": "integration latency (ms)",
+            "locust": None,
+            "cloudwatch": metrics.get("IntegrationLatency"),
+        },
+    ]

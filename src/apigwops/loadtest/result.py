@@ -65,6 +65,7 @@ class LoadtestReport:
             "failures": whole["failures"],
             "rps": whole["rps"],
             "latency_ms": whole["latency_ms"],
+            "mean_ms": whole["mean_ms"],
             "status_counts": whole["status_counts"],
             "slos": [
                 {"expr": s.expr, "metric": s.metric, "actual": s.actual, "unit": s.unit, "passed": s.passed}

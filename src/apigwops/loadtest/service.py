@@ -18,7 +18,7 @@ from apigwops.loadtest.cpu import CpuReport
 from apigwops.loadtest.result import LoadtestReport
 from apigwops.loadtest.scenarios import Scenario
 from apigwops.loadtest.slo import Slo, judge
-from apigwops.loadtest.stats import LocustRun, parse_result
+from apigwops.loadtest.stats import LocustRun, Totals, parse_result
 from apigwops.loadtest.target import Target
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ def _cloudwatch(runtime: Runtime, target: Target, run: LocustRun) -> dict[str, A
 
     if flush_sandbox(target.url):
         runtime.progress.step("asked the sandbox to ship this minute's metrics")
-    return fetch_cloudwatch(runtime, _target_info(target), run.started, run.ended)
+    return fetch_cloudwatch(runtime, _target_info(target), run.started, run.ended, run.whole)
 
 
 def _target_info(target: Target) -> dict[str, Any]:
@@ -181,9 +181,11 @@ def _target_info(target: Target) -> dict[str, Any]:
     }
 
 
-def fetch_cloudwatch(runtime: Runtime, api: dict[str, Any], started: float, ended: float) -> dict[str, Any]:
-    """The stage's metrics for a run window; a note instead of numbers when CloudWatch has none yet."""
-    from apigwops.loadtest.cloudwatch import stage_metrics
+def fetch_cloudwatch(
+    runtime: Runtime, api: dict[str, Any], started: float, ended: float, locust: Totals
+) -> dict[str, Any]:
+    """The stage's metrics for a run window, beside Locust's; a note instead when CloudWatch has none yet."""
+    from apigwops.loadtest.cloudwatch import beside, stage_metrics
 
     runtime.progress.step("reading the stage's CloudWatch metrics for the run window")
     result = stage_metrics(
@@ -200,6 +202,8 @@ def fetch_cloudwatch(runtime: Runtime, api: dict[str, Any], started: float, ende
             "no datapoints yet: CloudWatch publishes per minute, a few minutes late; "
             "read them later with 'apigwops loadtest check DIR --cloudwatch'"
         )
+    if "metrics" in result:
+        result["beside"] = beside(locust, result["metrics"])
     return result
 
 
@@ -227,7 +231,7 @@ def check_saved(
                 "--cloudwatch: this run targeted a URL, not --api/--stage, so there is no stage to read"
             )
         started, ended = (datetime.fromisoformat(report.run[k]).timestamp() for k in ("started", "ended"))
-        report.cloudwatch = fetch_cloudwatch(runtime, api, started, ended)
+        report.cloudwatch = fetch_cloudwatch(runtime, api, started, ended, report.whole)
     if rewrite and directory.is_dir():
         write_reports(report, directory, chart=False)
     return report

@@ -40,6 +40,7 @@ class Totals:
     duration_s: float
     latency_ms: dict[str, float | None]
     status_counts: dict[str, int]
+    mean_ms: float | None = None  # exact (Locust's total response time / requests); compared with CloudWatch
 
     @property
     def rps(self) -> float:
@@ -63,6 +64,7 @@ class Totals:
             "rps": self.rps,
             "duration_s": round(self.duration_s, 3),
             "latency_ms": self.latency_ms,
+            "mean_ms": self.mean_ms,
             "status_counts": dict(sorted(self.status_counts.items())),
         }
 
@@ -74,6 +76,7 @@ class Totals:
             duration_s=float(data.get("duration_s") or 0.0),
             latency_ms={k: (None if v is None else float(v)) for k, v in data["latency_ms"].items()},
             status_counts={str(k): int(v) for k, v in data.get("status_counts", {}).items()},
+            mean_ms=data.get("mean_ms"),
         )
 
 
@@ -111,6 +114,13 @@ def _latencies(histogram: dict[float, int], max_ms: float | None) -> dict[str, f
     return values
 
 
+def _mean(entry: dict[str, Any]) -> float | None:
+    requests = int(entry.get("requests") or 0)
+    if not requests or entry.get("total_ms") is None:
+        return None
+    return round(float(entry["total_ms"]) / requests, 3)
+
+
 def _span(entry: dict[str, Any], fallback_start: float, fallback_end: float) -> float:
     start = entry.get("first_ts") or fallback_start
     end = entry.get("last_ts") or fallback_end
@@ -131,6 +141,7 @@ def parse_result(raw: dict[str, Any]) -> LocustRun:
         duration_s=_span(total, started, ended),
         latency_ms=_latencies(histogram, total.get("max_ms")),
         status_counts={str(k): int(v) for k, v in raw.get("status_counts", {}).items()},
+        mean_ms=_mean(total),
     )
     steady, ramp_end = _steady(raw, whole, histogram, ended)
     by_name = [
@@ -176,5 +187,11 @@ def _steady(
         duration_s=max(last - ramp_end, 0.0),
         latency_ms=_latencies(diff, max(diff) if diff else None),
         status_counts={k: v for k, v in status.items() if v > 0},
+        mean_ms=_mean(
+            {
+                "requests": whole.requests - int(before["requests"]),
+                "total_ms": float(raw["total"].get("total_ms") or 0.0) - float(before.get("total_ms") or 0.0),
+            }
+        ),
     )
     return steady, ramp_end

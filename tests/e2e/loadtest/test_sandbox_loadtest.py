@@ -59,6 +59,10 @@ def test_smoke_on_the_sandbox_stage_with_cloudwatch_beside(
     assert metrics["Count"] == summary["requests"] > 0
     assert metrics["4XX"] == 0
     assert metrics["Latency"] is not None
+    beside = {row["metric"]: row for row in summary["cloudwatch"]["beside"]}
+    assert beside["requests"]["locust"] == beside["requests"]["cloudwatch"] == summary["requests"]
+    assert beside["mean latency (ms)"]["locust"] == summary["mean_ms"] > 0
+    assert "CloudWatch" in (tmp_path / "summary.md").read_text()
     assert sb.keys["basic"] not in result.stdout + result.stderr + (tmp_path / "summary.json").read_text()
 
 

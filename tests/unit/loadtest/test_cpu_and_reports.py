@@ -80,3 +80,16 @@ def test_check_saved_rejudges_and_optionally_rewrites(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "summary.json").read_text())["passed"] is True
     steady = check_saved(tmp_path, parse_slos(["p95<100ms"]), exclude_ramp=True, rewrite=False)
     assert steady.passed
+
+
+def test_cloudwatch_beside_locust() -> None:
+    from apigwops.loadtest.cloudwatch import beside
+    from apigwops.loadtest.stats import Totals
+
+    locust = Totals(10, 3, 1.0, {}, {"200": 7, "404": 1, "429": 1, "502": 1}, mean_ms=12.5)
+    rows = {r["metric"]: r for r in beside(locust, {"Count": 11.0, "4XX": 2.0, "5XX": 1.0, "Latency": 9.0})}
+    assert rows["requests"] == {"metric": "requests", "locust": 10, "cloudwatch": 11.0}
+    assert rows["4xx responses"]["locust"] == 2
+    assert rows["5xx responses"]["locust"] == 1
+    assert rows["mean latency (ms)"]["locust"] == 12.5
+    assert rows["integration latency (ms)"]["cloudwatch"] is None

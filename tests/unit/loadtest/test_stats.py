@@ -24,7 +24,7 @@ def test_percentile_follows_locusts_rule() -> None:
 def _entry(requests: int, failures: int, hist: dict[str, int], first: float, last: float) -> dict:
     return {"method": None, "name": "Aggregated", "requests": requests, "failures": failures,
             "response_times": hist, "max_ms": max(map(float, hist)) if hist else None,
-            "first_ts": first, "last_ts": last}  # fmt: skip
+            "total_ms": sum(float(k) * n for k, n in hist.items()), "first_ts": first, "last_ts": last}  # fmt: skip
 
 
 def raw_run() -> dict:
@@ -56,6 +56,8 @@ def test_whole_and_steady() -> None:
     assert steady.latency_ms["p99"] == 5.0
     assert steady.status_counts == {"200": 90}
     assert steady.duration_s == 8.0
+    assert run.whole.mean_ms == round((100 * 5 + 20 * 400) / 120, 3)
+    assert steady.mean_ms == 5.0
     assert run.by_name[0].name == "/a"
     assert run.extras == {"x": 1}
 

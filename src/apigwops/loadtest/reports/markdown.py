@@ -9,6 +9,10 @@ def _ms(value: float | None) -> str:
     return "–" if value is None else f"{value:g} ms"
 
 
+def _num(value: object) -> str:
+    return "–" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -46,9 +50,15 @@ def markdown_summary(report: LoadtestReport) -> str:
     if whole.status_counts:
         counts = ", ".join(f"{k}: {v}" for k, v in sorted(whole.status_counts.items()))
         lines += [f"Status codes: {counts} (0 = no response).", ""]
-    if report.cloudwatch and "metrics" in report.cloudwatch:
-        metrics = ", ".join(f"{k} {v}" for k, v in report.cloudwatch["metrics"].items())
-        lines += [f"CloudWatch for the run window: {_cell(metrics)}.", ""]
+    if report.cloudwatch and report.cloudwatch.get("beside"):
+        lines += ["| run window | Locust | CloudWatch |", "|---|---:|---:|"]
+        for row in report.cloudwatch["beside"]:
+            lines.append(f"| {row['metric']} | {_num(row['locust'])} | {_num(row['cloudwatch'])} |")
+        if report.cloudwatch.get("note"):
+            lines.append(f"\n{_cell(report.cloudwatch['note'])}")
+        lines.append("")
+    elif report.cloudwatch and report.cloudwatch.get("skipped"):
+        lines += [f"CloudWatch skipped: {_cell(report.cloudwatch['skipped'])}.", ""]
     for note in report.notes:
         lines.append(f"- {_cell(note)}")
     return "\n".join(lines).rstrip() + "\n"
