@@ -252,11 +252,13 @@ def _render(runtime: Runtime, report: LoadtestReport) -> None:
 
 
 def _render_table(out: Any, report: LoadtestReport) -> None:
+    """Tables with every user-supplied or remote string wrapped in Text, so rich never reads it as markup."""
     from rich.table import Table
+    from rich.text import Text
 
     whole = report.whole
     table = Table(
-        title=f"loadtest {report.run.get('scenario', '')}: {'PASSED' if report.passed else 'FAILED'}"
+        title=Text(f"loadtest {report.run.get('scenario', '')}: {'PASSED' if report.passed else 'FAILED'}")
     )
     for column in ("requests", "failures", "rps", "p50", "p90", "p95", "p99", "max"):
         table.add_column(column, justify="right")
@@ -275,10 +277,12 @@ def _render_table(out: Any, report: LoadtestReport) -> None:
         gates.add_column("result")
         for s in report.slos:
             gates.add_row(
-                s.expr, "-" if s.actual is None else f"{s.actual:g} {s.unit}", "pass" if s.passed else "FAIL"
+                Text(s.expr),
+                "-" if s.actual is None else f"{s.actual:g} {s.unit}",
+                "pass" if s.passed else "FAIL",
             )
         for c in report.checks:
-            gates.add_row(c.id, c.detail, "pass" if c.passed else "FAIL")
+            gates.add_row(Text(c.id), Text(c.detail), "pass" if c.passed else "FAIL")
         out.print(gates)
     if report.cloudwatch and report.cloudwatch.get("beside"):
         side = Table(title="run window: Locust beside the stage's CloudWatch metrics")

@@ -66,3 +66,16 @@ def test_scenarios_are_listed_and_shipped() -> None:
         assert path.is_file()
         assert scenario is not None
         assert "from apigwops_plugin import" in path.read_text()
+
+
+def test_table_shows_bracketed_text_literally(tmp_path: Path) -> None:
+    """Payloads and details are untrusted text: rich must not read '[red]' as markup and drop it."""
+    write_reports(_report([]), tmp_path)
+    data = json.loads((tmp_path / "summary.json").read_text())
+    data["checks"] = [
+        {"id": "waf-probe", "passed": False, "detail": "sqli [red]x[/red] got through", "data": {}}
+    ]
+    (tmp_path / "summary.json").write_text(json.dumps(data))
+    result = run_cli("-o", "table", "loadtest", "check", str(tmp_path))
+    assert result.exit_code == 1
+    assert "[red]x[/red]" in result.stdout
