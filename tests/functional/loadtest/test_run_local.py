@@ -147,3 +147,23 @@ def test_two_runs_at_once_keep_their_own_workers() -> None:
         assert summary["run"]["workers"] == 2
         assert summary["requests"] == count > 0
         assert summary["status_counts"] == {"200": count}
+
+
+def test_tls_is_verified_unless_insecure(tmp_path: Path) -> None:
+    """FastHttpUser does not verify certificates by default; apigwops's users do, so a self-signed stage fails
+    (no request reaches the handler) until --insecure says otherwise."""
+    from tests.functional.loadtest.servers import serve_tls
+
+    with serve_tls(tmp_path) as (url, state):
+        verified = _run(url, "smoke", "-u", "1", "-t", "2s", "--workers", "1", "--slo", "error_rate<1%")
+        reached_verified = state.total
+        insecure = _run(url, "smoke", "-u", "1", "-t", "2s", "--workers", "1", "--insecure")
+        reached_insecure = state.total - reached_verified
+    assert verified.exit_code == 1, verified.stderr
+    refused = json.loads(verified.stdout)
+    assert refused["status_counts"] == {"0": refused["requests"]}
+    assert any("CERTIFICATE_VERIFY_FAILED" in e["error"] for e in refused["errors"])
+    assert reached_verified == 0
+    assert insecure.exit_code == 0, insecure.stderr
+    assert json.loads(insecure.stdout)["status_counts"] == {"200": reached_insecure}
+    assert reached_insecure > 0
