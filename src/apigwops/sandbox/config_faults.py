@@ -15,8 +15,11 @@ from apigwops.sandbox import constants as c
 from apigwops.sandbox.loopback import loopback_client
 
 THROTTLED_CONCURRENCY = 2
-STAGE_RATE_LIMIT = 10.0
-STAGE_BURST_LIMIT = 20
+# The stage fault forces 429s whatever the request rate, so its configured limit must be one that any traffic
+# exceeds: AWS throttles a stage only above its rate (§4.3 C31), and diagnose tells C31 from the account
+# limit (C30) exactly that way, by the requests per second against the configured rate.
+STAGE_RATE_LIMIT = 1.0
+STAGE_BURST_LIMIT = 2
 
 
 class ConfigFaults:
@@ -73,10 +76,32 @@ class ConfigFaults:
         current = apig.get_stage(restApiId=self._rest_api_id, stageName=c.STAGE)["methodSettings"]["*/*"]
         self._stage_throttle = (current["throttlingRateLimit"], current["throttlingBurstLimit"])
         self._set_stage_throttle(STAGE_RATE_LIMIT, STAGE_BURST_LIMIT)
+        self._set_http_throttle(
+            {"ThrottlingRateLimit": STAGE_RATE_LIMIT, "ThrottlingBurstLimit": STAGE_BURST_LIMIT}
+        )
 
     def _restore_stage(self) -> None:
         if self._stage_throttle is not None:
             self._set_stage_throttle(*self._stage_throttle)
+        self._set_http_throttle(None)
+
+    def _set_http_throttle(self, settings: dict[str, Any] | None) -> None:
+        """The HTTP stage's default route throttle (`apigatewayv2 get-stage` DefaultRouteSettings).
+
+        moto has no UpdateStage for HTTP APIs, so the stage is re-created with the same settings plus (or
+        minus) the throttle; on AWS this is `apigatewayv2 update-stage --default-route-settings`.
+        """
+        v2 = self._client("apigatewayv2")
+        stage = v2.get_stage(ApiId=self._http_api_id, StageName=c.STAGE)
+        v2.delete_stage(ApiId=self._http_api_id, StageName=c.STAGE)
+        params: dict[str, Any] = {"ApiId": self._http_api_id, "StageName": c.STAGE, "AutoDeploy": True}
+        if stage.get("AccessLogSettings"):
+            params["AccessLogSettings"] = stage["AccessLogSettings"]
+        if stage.get("Tags"):
+            params["Tags"] = stage["Tags"]
+        if settings is not None:
+            params["DefaultRouteSettings"] = settings
+        v2.create_stage(**params)
 
     def _set_stage_throttle(self, rate: float, burst: int) -> None:
         self._client("apigateway").update_stage(

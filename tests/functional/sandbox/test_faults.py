@@ -552,7 +552,7 @@ def test_configuration_faults_show_in_the_configuration(sb: Any) -> None:
     sb.set_faults({"permission-missing": 0.5, "lambda-throttled": 0.2, "stage-throttled": 0.1})
     assert rest_source not in invoke_sources()
     assert lam.get_function_concurrency(FunctionName="user-api-handler")["ReservedConcurrentExecutions"] == 2
-    assert stage_rate() == 10.0
+    assert stage_rate() == 1.0
     sb.set_faults({})
     assert rest_source in invoke_sources()
     assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName="user-api-handler")
