@@ -133,11 +133,16 @@ def _add_lambda_features(frame: pd.DataFrame, evidence: Evidence) -> None:
     invocation = frame["integration_request_id"].astype("string")
     if logs.empty or "request_id" not in logs.columns:
         frame["lambda_timed_out"] = False
+        frame["lambda_completed"] = False
         frame["cold_start"] = False
         return
     kinds = logs["kind"].astype("string")
     timed_out = set(logs.loc[kinds == "timeout", "request_id"].dropna().astype(str))
     init = logs.get("init_duration_ms")
     cold = set(logs.loc[init.notna(), "request_id"].dropna().astype(str)) if init is not None else set()
+    reported = set(logs.loc[kinds == "report", "request_id"].dropna().astype(str))
     frame["lambda_timed_out"] = invocation.isin(timed_out).fillna(False).astype(bool)
+    # finished on its own (REPORT, no 'Task timed out'): behind a 504/503 that is API Gateway giving up on a
+    # function that kept running (§4.7 C55), not the function's own timeout
+    frame["lambda_completed"] = invocation.isin(reported - timed_out).fillna(False).astype(bool)
     frame["cold_start"] = invocation.isin(cold).fillna(False).astype(bool)

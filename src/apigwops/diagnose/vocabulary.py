@@ -36,6 +36,7 @@ FEATURE_COLUMNS: dict[str, str] = {
     "over_key_rate": "the request's API key sent more requests in that second than its usage plan's rate",
     "over_stage_rate": "the stage received more requests in that second than its throttle rate",
     "lambda_timed_out": "the Lambda invocation behind the request logged 'Task timed out'",
+    "lambda_completed": "the Lambda invocation behind the request logged its REPORT without 'Task timed out'",
     "cold_start": "the Lambda invocation behind the request had an Init Duration (cold start)",
     "gateway_overhead": "responseLatency minus integration latency, in ms",
     "slow": "response latency at or above the latency threshold",
