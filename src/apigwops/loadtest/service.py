@@ -29,6 +29,8 @@ MAX_ERRORS_REPORTED = 20
 
 @dataclass
 class LoadtestRequest:
+    """A checked run: build it with `request.build_request` (which applies the guardrails), not by hand."""
+
     plan: RunPlan
     slos: list[Slo] = field(default_factory=list)
     exclude_ramp: bool = False
@@ -41,6 +43,7 @@ class LoadtestRequest:
 
 
 def progress_line(point: dict[str, Any], started: float | None) -> str:
+    """One line per second on stderr: enough to see a run going wrong without waiting for its end."""
     elapsed = float(point.get("t", 0)) - (started or float(point.get("t", 0)))
     p95 = point.get("p95_ms")
     return (
@@ -53,6 +56,7 @@ def progress_line(point: dict[str, Any], started: float | None) -> str:
 def scenario_checks(
     scenario: Scenario | None, run: LocustRun, throttle: tuple[float, float] | None
 ) -> list[CheckResult]:
+    """The verdicts a scenario exists for (throttle, WAF); they gate the exit code like SLOs do."""
     if scenario is None or scenario.check is None:
         return []
     if scenario.check == "throttle":
