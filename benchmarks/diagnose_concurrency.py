@@ -15,7 +15,7 @@ and for the CLI in a fresh process through the same proxy:
     strictly one after another, from the proxy's timestamps; the peak number of calls in flight.
 
 The traffic is small (2,000 requests, `--quick` 300) so the numbers are about the call pattern, not the log
-volume. Prints numbers measured in this one run; nothing here passes or fails.
+volume; `--quick` also leaves out the CLI run. Prints numbers measured in this one run; nothing here passes or fails.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from delay_proxy import Call, DelayProxy, longest_sequential_chain, peak_in_flig
 from sandbox_traffic import (
     StepClock,
     iso,
+    note,
     quiet_loggers,
     run_cli,
     send_requests,
@@ -51,7 +52,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=None, help="requests to send (default 2,000)")
     parser.add_argument("--delay-ms", type=float, default=100.0, help="added to every AWS call (default 100)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 300 requests")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 300 requests, no CLI run")
     parser.add_argument("--json", metavar="FILE", help="also write the numbers to FILE as JSON")
     args = parser.parse_args()
     total = args.requests or (300 if args.quick else 2_000)
@@ -60,6 +61,7 @@ def main() -> None:
 
     from apigwops.sandbox import Sandbox
 
+    note(f"starting the sandbox, sending {total:,} requests")
     with Sandbox.start(faults=FAULTS, seed=11) as sb:
         os.environ.update(sb.env())
         traffic = send_requests(sb.rest.url, sb.keys["internal"], total)
@@ -67,6 +69,7 @@ def main() -> None:
         start, end = window_for(traffic)
         with DelayProxy(sb.moto_endpoint, delay) as proxy:
             result: dict[str, Any] = {"requests_sent": traffic.requests, "delay_s": delay}
+            note("collecting through the delaying proxy")
             result["in_process"] = _in_process(proxy, start, end)
             proxy.reset()
             # moto answers 500 for what it lacks (GetSampledRequests, percentiles) and botocore retries a 500
@@ -75,7 +78,8 @@ def main() -> None:
             result["one_attempt"] = _in_process(proxy, start, end)
             del os.environ["AWS_MAX_ATTEMPTS"]
             proxy.reset()
-            result["cli"] = _cli(proxy, sb.env(), start, end)
+            if not args.quick:  # the smoke run leaves the CLI to diagnose_volume.py
+                result["cli"] = _cli(proxy, sb.env(), start, end)
     print(f"evidence collection with {args.delay_ms:.0f} ms added to every AWS call")
     print(f"({traffic.requests:,} requests in the window: {status_classes(traffic.statuses)})")
     _print(result)
@@ -180,7 +184,7 @@ def _row(name: str, s: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _print(r: dict[str, Any]) -> None:
-    ip, one, cli = r["in_process"], r["one_attempt"], r["cli"]
+    ip, one, cli = r["in_process"], r["one_attempt"], r.get("cli")
     header = ("", "wall s", "calls", "sum of latencies s", "concurrency", "wall/delay", "chain", "peak")
     rows = [_row(f"  {p['phase']}", p) for p in ip["phases"]]
     rows = [_row("collect_evidence (in-process)", ip), *rows]
@@ -188,7 +192,7 @@ def _print(r: dict[str, Any]) -> None:
         _row("collect_evidence, AWS_MAX_ATTEMPTS=1", one),
         *(_row(f"  {p['phase']}", p) for p in one["phases"]),
     ]
-    rows += [_row("CLI (span of its AWS calls)", cli)]
+    rows += [_row("CLI (span of its AWS calls)", cli)] if cli else []
     print()
     print(table(rows, header))
     print(
@@ -212,16 +216,18 @@ def _print(r: dict[str, Any]) -> None:
     print()
     print(
         f"HTTP attempts: proxy saw {ip['calls']} for {ip['client_counted_calls']} calls the client counted "
-        f"(retries of moto's 500s); with one attempt {one['calls']} for {one['client_counted_calls']}; "
-        f"CLI: proxy saw {cli['calls']}, report says {cli['reported_api_calls']}"
+        f"(retries of moto's 500s); with one attempt {one['calls']} for {one['client_counted_calls']}"
     )
     print(
         f"if every call ran one after another: {ip['latency_sum_s']:.1f} s; measured {ip['wall_s']:.2f} s "
         f"({ip['latency_sum_s'] / ip['wall_s']:.1f}x faster)"
     )
-    print(
-        f"CLI process wall time {cli['process_s']:.2f} s (exit {cli['exit']}, {cli['requests']:,} requests)"
-    )
+    if cli:
+        print(
+            f"CLI: {cli['process_s']:.2f} s in a fresh process (exit {cli['exit']}, {cli['requests']:,} "
+            f"requests); the proxy saw {cli['calls']} HTTP attempts, the report says "
+            f"{cli['reported_api_calls']} AWS calls"
+        )
 
 
 if __name__ == "__main__":

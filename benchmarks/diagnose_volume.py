@@ -13,7 +13,7 @@ metric into moto, and then diagnoses the window twice:
 
 Traffic generation and shipping are timed apart from the diagnosis: they stand for what AWS does, not for
 what apigwops does. The scan engine reads the logs (moto has no Logs Insights), so every line of the window is
-read over HTTP: ~19 log events per request, ~1.9 million for 100,000 requests. `--quick` sends 1,000 requests.
+read over HTTP: ~19 log events per request, ~1.9 million for 100,000 requests. `--quick` sends 500 requests.
 Prints numbers and ratios measured in this one run; nothing here passes or fails.
 """
 
@@ -31,6 +31,7 @@ from typing import Any
 
 from sandbox_traffic import (
     iso,
+    note,
     quiet_loggers,
     run_cli,
     send_requests,
@@ -47,20 +48,24 @@ FAULTS = {"lambda-error": 0.05}
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=None, help="requests to send (default 100,000)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 1,000 requests")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 500 requests")
     parser.add_argument("--json", metavar="FILE", help="also write the numbers to FILE as JSON")
     args = parser.parse_args()
-    total = args.requests or (1_000 if args.quick else 100_000)
+    total = args.requests or (500 if args.quick else 100_000)
     quiet_loggers()
 
     from apigwops.sandbox import Sandbox
 
+    note("starting the sandbox")
     begin = time.perf_counter()
     sb = Sandbox.start(faults=FAULTS, seed=7)
     boot_s = time.perf_counter() - begin
     try:
         os.environ.update(sb.env())
+        note(f"sandbox up in {boot_s:.1f} s; sending {total:,} requests")
         traffic = send_requests(sb.rest.url, sb.keys["internal"], total)
+        note(f"sent in {traffic.seconds:.1f} s ({traffic.per_second:,.0f} req/s)")
+        note("flushing logs and metrics into moto")
         begin = time.perf_counter()
         sb.flush()
         flush_s = time.perf_counter() - begin
@@ -73,7 +78,9 @@ def main() -> None:
             "traffic_rps": traffic.per_second,
             "flush_s": flush_s,
         }
+        note(f"flushed in {flush_s:.1f} s; diagnosing in-process")
         result.update(_in_process(sb.moto_endpoint, start, end))
+        note("diagnosing with the CLI")
         result.update(_cli(sb.moto_endpoint, sb.env(), start, end))
     finally:
         sb.stop()
@@ -96,8 +103,10 @@ def _in_process(endpoint: str, start: datetime, end: datetime) -> dict[str, Any]
     begin = time.perf_counter()
     evidence = collect_evidence(runtime, api="user-api", stage="prod", window=Window(start, end))
     collected = time.perf_counter()
+    note(f"collected {len(evidence.requests):,} requests in {collected - begin:.1f} s; running the engine")
     report = diagnose(evidence)
     engine_s = time.perf_counter() - collected
+    note(f"engine {engine_s:.2f} s")
     fan_out = clock.since("collecting") or begin
     document = report.as_json()
     return {
@@ -124,6 +133,7 @@ def _cli(endpoint: str, env: dict[str, str], start: datetime, end: datetime) -> 
     args = ["-o", "json", "--endpoint-url", endpoint, "diagnose", "--api", "user-api", "--stage", "prod"]
     args += ["--start", iso(start), "--end", iso(end)]
     seconds, code, out, err = run_cli(args, env)
+    note(f"CLI {seconds:.1f} s, exit {code}")
     try:
         document = json.loads(out)
     except ValueError:

@@ -89,6 +89,11 @@ def window_for(traffic: Traffic) -> tuple[datetime, datetime]:
     return start, end
 
 
+def note(message: str) -> None:
+    """Progress on stderr (the table goes to stdout), so a minute of traffic does not look like a hang."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
