@@ -212,7 +212,7 @@ def token_check(ctx: SourceContext) -> Part:
         check_token = importlib.import_module("apigwops.evidence.token").check_token
     except (ModuleNotFoundError, AttributeError):
         return skipped("token", "token checks are not available in this build")
-    finding = check_token(ctx.token, ctx.config, ctx.window)
+    finding = check_token(ctx.token, ctx.config, ctx.window, ctx.route)  # type and scopes need the route
     return Part(checks=[Check("token", "ok")], token=finding)
 
 
