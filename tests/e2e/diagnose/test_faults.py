@@ -175,3 +175,60 @@ def test_fault_is_named_first(sandbox: Any, case: Case) -> None:
     assert top["share"] >= case.min_share, doc["findings"]
     assert top["count"] <= FAULTY
     assert doc["traffic"]["requests"] == HEALTHY + FAULTY
+
+
+def _window_of(sb: Any, send: Any) -> tuple[datetime, datetime]:
+    start = datetime.now(UTC) - timedelta(milliseconds=50)
+    send()
+    sb.flush()
+    return start, datetime.now(UTC) + timedelta(seconds=1)
+
+
+def test_unknown_route_is_missing_authentication_token(sandbox: Any) -> None:
+    """No fault needed: REST answers a path without a method 403 Missing Authentication Token (§4.2 C11)."""
+    sb = sandbox
+    sb.set_faults({})
+    case = Case("-", "REST", "missing-authentication-token", "403")
+    key = {"x-api-key": sb.keys["internal"]}
+
+    def send() -> None:
+        _send(sb, case, HEALTHY)
+        for i in range(FAULTY):
+            call(sb.rest.url + f"/user/{i}", headers=key)  # a typo in the path
+
+    doc = _diagnose(sb, case, *_window_of(sb, send))
+    top = doc["findings"][0]
+    assert (top["id"], top["symptom"], top["count"], top["share"]) == (case.finding, "403", FAULTY, 1.0)
+
+
+def test_free_key_over_its_rate_is_usage_plan_throttled(sandbox: Any) -> None:
+    """No fault needed: the free tier's real token bucket (5 rps, burst 10) throttles a quick burst (§4.3 C32)."""
+    sb = sandbox
+    sb.set_faults({})
+    case = Case("-", "REST", "usage-plan-throttled", "429", key="free")
+    doc = _diagnose(sb, case, *_window_of(sb, lambda: _send(sb, case, 16, parallel=True)))
+    top = doc["findings"][0]
+    assert (top["id"], top["symptom"], top["share"]) == (case.finding, "429", 1.0), doc["findings"]
+    assert top["count"] >= 4
+
+
+def test_access_token_on_the_cognito_authorizer_is_the_wrong_token_type(sandbox: Any) -> None:
+    """No fault needed: the REST Cognito authorizer without scopes takes ID tokens only (§4.1 C05). Its logs say
+    only "Unauthorized"; the caller's token (`--token`, never printed) with its route names the cause."""
+    sb = sandbox
+    sb.set_faults({})
+    case = Case("-", "REST", "auth-token-wrong-type-or-scope", "401")
+    access = sb.tokens["access"]
+    headers = {"x-api-key": sb.keys["internal"], "authorization": access}
+
+    def send() -> None:
+        for _ in range(FAULTY):
+            call(sb.rest.url + "/orders", method="POST", headers=headers, body=b'{"item":1}')
+
+    start, end = _window_of(sb, send)
+    doc = _diagnose(sb, case, start, end, "--token", access, "--route", "POST /orders")
+    top = doc["findings"][0]
+    assert (top["id"], top["symptom"], top["share"]) == (case.finding, "401", 1.0), doc["findings"]
+    assert access not in json.dumps(doc)
+    without_token = _diagnose(sb, case, start, end)["findings"][0]
+    assert (without_token["id"], without_token["share"]) == ("auth-token-invalid", 1.0)
