@@ -178,8 +178,9 @@ def peak_in_flight(calls: list[Call]) -> int:
 
 
 def longest_sequential_chain(calls: list[Call]) -> int:
-    """Most calls that ran strictly one after another (earliest-end-first), an upper bound on the rounds
-    the user waited for; a fully concurrent fan-out after two dependent calls gives 3."""
+    """Most calls that ran strictly one after another (earliest-end-first): an upper bound on the dependent
+    round trips, since calls that did not overlap may still have been independent. A fully concurrent fan-out
+    after two dependent calls gives 3."""
     count, last_end = 0, float("-inf")
     for call in sorted(calls, key=lambda c: c.end):
         if call.start >= last_end:

@@ -6,7 +6,8 @@ A paged engineer pays the start-up on every call. Each command runs `--runs` tim
 (interleaved, so a busy moment of the machine hits all three alike); the table shows the median and the
 fastest wall time and the ratio of the medians to the bare interpreter's. Then `python -X importtime` of
 `apigwops --help` (median of 3 runs per module) lists the modules it imports beyond the standard library with
-their cumulative import time, top 10, and the total per top-level package. `--quick` runs each command 3
+their cumulative import time, top 10, and the self time per top-level package for both commands (a command
+with options builds typer's parameter types, which may import more than the bare group help). `--quick` runs each command 3
 times and importtime once. Prints numbers measured in this one run; nothing here passes or fails.
 """
 
@@ -41,7 +42,10 @@ def main() -> None:
     runs = args.runs or (3 if args.quick else 10)
     times = wall_times(runs)
     imports = import_times(1 if args.quick else 3)
+    diagnose_imports = import_times(1 if args.quick else 3, ("diagnose", "--help"))
     result = {
+        "diagnose_help_modules_beyond_stdlib": diagnose_imports["modules_beyond_stdlib"],
+        "diagnose_help_by_package_ms": diagnose_imports["by_package_ms"],
         "runs": runs,
         "median_s": {name: median(values) for name, values in times.items()},
         "min_s": {name: min(values) for name, values in times.items()},
@@ -78,11 +82,11 @@ def is_stdlib(module: str) -> bool:
     return top in sys.stdlib_module_names or top in sys.builtin_module_names
 
 
-def import_times(runs: int) -> dict[str, Any]:
+def import_times(runs: int, args: tuple[str, ...] = ("--help",)) -> dict[str, Any]:
     samples: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for _ in range(runs):
         proc = subprocess.run(
-            [sys.executable, "-X", "importtime", str(APIGWOPS), "--help"],
+            [sys.executable, "-X", "importtime", str(APIGWOPS), *args],
             capture_output=True,
             text=True,
             env=ENV,
@@ -130,8 +134,20 @@ def _print(r: dict[str, Any]) -> None:
     top = [(t["module"], f"{t['cumulative_ms']:.1f}", f"{t['self_ms']:.1f}") for t in r["top_cumulative_ms"]]
     print(table(top, ("module (beyond stdlib), top 10", "cumulative ms", "self ms")))
     print()
-    packages = [(name, f"{ms:.1f}") for name, ms in r["by_package_ms"].items()]
-    print(table(packages, ("top-level package", "self ms, summed")))
+    names = list(dict.fromkeys([*r["by_package_ms"], *r["diagnose_help_by_package_ms"]]))
+    packages = [
+        (
+            name,
+            f"{r['by_package_ms'].get(name, 0.0):.1f}",
+            f"{r['diagnose_help_by_package_ms'].get(name, 0.0):.1f}",
+        )
+        for name in names
+    ]
+    print(table(packages, ("top-level package (self ms, summed)", "--help", "diagnose --help")))
+    print(
+        f"`apigwops diagnose --help` imports {r['diagnose_help_modules_beyond_stdlib']} modules beyond the "
+        "standard library"
+    )
 
 
 if __name__ == "__main__":

@@ -89,7 +89,8 @@ def main() -> None:
 
 
 def _in_process(endpoint: str, start: datetime, end: datetime) -> dict[str, Any]:
-    from sandbox_traffic import StepClock
+    import boto3
+    from sandbox_traffic import CallTimer, StepClock
 
     from apigwops.aws.session import AwsContext
     from apigwops.aws.settings import AwsSettings
@@ -99,7 +100,10 @@ def _in_process(endpoint: str, start: datetime, end: datetime) -> dict[str, Any]
     from apigwops.timewindow import Window
 
     clock = StepClock()
-    runtime = Runtime(aws=AwsContext(AwsSettings(region="us-east-1", endpoint_url=endpoint)), progress=clock)
+    session = boto3.Session(region_name="us-east-1")
+    timer = CallTimer(session)
+    aws = AwsContext(AwsSettings(region="us-east-1", endpoint_url=endpoint), session=session)
+    runtime = Runtime(aws=aws, progress=clock)
     begin = time.perf_counter()
     evidence = collect_evidence(runtime, api="user-api", stage="prod", window=Window(start, end))
     collected = time.perf_counter()
@@ -116,6 +120,7 @@ def _in_process(endpoint: str, start: datetime, end: datetime) -> dict[str, Any]
         "engine_s": engine_s,
         "api_calls": evidence.api_calls,
         "calls_by_operation": dict(sorted(runtime.aws.calls.items())),
+        "slowest_operations": timer.rows()[:5],
         "rows": {
             "requests": len(evidence.requests),
             "execution_logs": len(evidence.execution_logs),
@@ -179,6 +184,12 @@ def _print(r: dict[str, Any], statuses: Counter[int]) -> None:
     )
     print()
     print(table([(k, f"{v:,}") for k, v in rows_in.items()], ("evidence table", "rows")))
+    print()
+    slow = [
+        (o["operation"], str(o["calls"]), f"{o['sum_s']:.2f}", f"{o['max_s']:.2f}")
+        for o in r["slowest_operations"]
+    ]
+    print(table(slow, ("operation (in-process, client side)", "calls", "sum s", "max s")))
     print()
     total = collect_s + engine_s
     print(

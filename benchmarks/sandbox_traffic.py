@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -130,6 +130,38 @@ class StepClock:
     def since(self, prefix: str) -> float | None:
         """perf_counter time of the first step whose message starts with `prefix`."""
         return next((t for t, message in self.marks if message.startswith(prefix)), None)
+
+
+class CallTimer:
+    """Client-side time per AWS operation, from botocore's before-call/after-call events on one session.
+
+    Each call's context dict carries its start, so concurrent calls on one client do not mix up.
+    """
+
+    def __init__(self, session: Any) -> None:
+        self.seconds: dict[str, list[float]] = defaultdict(list)
+        self._lock = threading.Lock()
+        session.events.register("before-call", self._before)
+        session.events.register("after-call", self._after)
+
+    def _before(self, context: dict[str, Any], **_: Any) -> None:
+        context["bench_start"] = time.perf_counter()
+
+    def _after(self, model: Any, context: dict[str, Any], **_: Any) -> None:
+        begin = context.get("bench_start")
+        if begin is not None:
+            with self._lock:
+                self.seconds[f"{model.service_model.service_name}:{model.name}"].append(
+                    time.perf_counter() - begin
+                )
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Operations by summed seconds, largest first."""
+        rows = [
+            {"operation": op, "calls": len(v), "sum_s": sum(v), "max_s": max(v)}
+            for op, v in self.seconds.items()
+        ]
+        return sorted(rows, key=lambda r: -r["sum_s"])
 
 
 def table(rows: list[tuple[str, ...]], header: tuple[str, ...], align: str = "") -> str:
