@@ -9,6 +9,7 @@ table `CASES`; docs/diagnose.md lists the finding ids no sandbox fault can produ
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,7 @@ class Case:
     route: str = "users"  # "users": GET /users/{id}; "orders": POST /orders (behind the authorizer)
     key: str = "internal"  # the usage-plan tier whose key REST requests carry
     min_share: float = 1.0
+    count: int = FAULTY  # requests with the fault
     heal_first: bool = True  # False: diagnose while the configuration mistake is still in place
 
     @property
@@ -86,10 +88,13 @@ CASES: list[Case] = [
     Case("quota-exhausted", "REST", "usage-plan-quota-exceeded", "429", key="basic"),
     *both("backend-429", "backend-429", "429", "429"),
     *both("account-throttled", "account-throttled", "429", "429"),
-    *both("stage-throttled", "stage-throttled", "429", "429", heal_first=False),
+    # told apart from the account limit by requests per second: a burst split by a second boundary may
+    # leave one 429 in a second under the 1 rps limit
+    *both("stage-throttled", "stage-throttled", "429", "429", heal_first=False, min_share=0.8),
     # latency (§4.9)
     *both("slow-integration", "slow-integration", "latency", "latency"),
-    *both("cold-starts", "lambda-cold-starts", "latency", "latency"),
+    # an Init Duration of 250-900 ms makes a request slow (>= 500 ms) only about two times in three
+    *both("cold-starts", "lambda-cold-starts", "latency", "latency", count=20),
     *both("slow-authorizer", "slow-authorizer", "latency", "latency", route="orders", min_share=0.8),
 ]
 
@@ -158,11 +163,15 @@ def _diagnose(sb: Any, case: Case, start: datetime, end: datetime, *extra: str) 
 def test_fault_is_named_first(sandbox: Any, case: Case) -> None:
     sb = sandbox
     sb.set_faults({})
-    start = datetime.now(UTC) - timedelta(milliseconds=50)
+    # one request before the window: an environment left idle for 3 s (600 virtual s) would make the first
+    # healthy request a cold start, i.e. slow, and a latency case would then share its symptom with it
+    _send(sb, case, 1)
+    time.sleep(0.05)
+    start = datetime.now(UTC)
     try:
         _send(sb, case, HEALTHY)
         sb.set_faults({case.fault: 1.0})
-        _send(sb, case, FAULTY, parallel=case.symptom != "latency")
+        _send(sb, case, case.count, parallel=case.symptom != "latency")
         if case.heal_first:
             sb.set_faults({})
         sb.flush()
@@ -173,8 +182,8 @@ def test_fault_is_named_first(sandbox: Any, case: Case) -> None:
     top = doc["findings"][0]
     assert (top["id"], top["symptom"]) == (case.finding, case.status), doc["findings"]
     assert top["share"] >= case.min_share, doc["findings"]
-    assert top["count"] <= FAULTY
-    assert doc["traffic"]["requests"] == HEALTHY + FAULTY
+    assert top["count"] <= case.count
+    assert doc["traffic"]["requests"] == HEALTHY + case.count
 
 
 def _window_of(sb: Any, send: Any) -> tuple[datetime, datetime]:
