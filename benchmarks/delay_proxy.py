@@ -186,3 +186,14 @@ def longest_sequential_chain(calls: list[Call]) -> int:
         if call.start >= last_end:
             count, last_end = count + 1, call.end
     return count
+
+
+def busy_seconds(calls: list[Call]) -> float:
+    """Time during which at least one call was in flight (the union of the calls' intervals); the rest of a
+    phase's wall time is local work: client set-up, parsing, merging."""
+    total, covered_to = 0.0, float("-inf")
+    for call in sorted(calls, key=lambda c: c.start):
+        if call.end > covered_to:
+            total += call.end - max(call.start, covered_to)
+            covered_to = call.end
+    return total

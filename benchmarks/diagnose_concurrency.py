@@ -30,7 +30,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from delay_proxy import Call, DelayProxy, longest_sequential_chain, peak_in_flight, tag_operations
+from delay_proxy import (
+    Call,
+    DelayProxy,
+    busy_seconds,
+    longest_sequential_chain,
+    peak_in_flight,
+    tag_operations,
+)
 from sandbox_traffic import (
     StepClock,
     iso,
@@ -148,6 +155,7 @@ def _summary(calls: list[Call], wall: float, delay: float) -> dict[str, Any]:
         "round_trips": wall / delay,
         "sequential_chain": longest_sequential_chain(calls),
         "peak_in_flight": peak_in_flight(calls),
+        "local_s": max(0.0, wall - busy_seconds(calls)),
     }
 
 
@@ -180,12 +188,23 @@ def _row(name: str, s: dict[str, Any]) -> tuple[str, ...]:
         f"{s['round_trips']:.1f}",
         str(s["sequential_chain"]),
         str(s["peak_in_flight"]),
+        f"{s['local_s']:.2f}",
     )
 
 
 def _print(r: dict[str, Any]) -> None:
     ip, one, cli = r["in_process"], r["one_attempt"], r.get("cli")
-    header = ("", "wall s", "calls", "sum of latencies s", "concurrency", "wall/delay", "chain", "peak")
+    header = (
+        "",
+        "wall s",
+        "calls",
+        "sum of latencies s",
+        "concurrency",
+        "wall/delay",
+        "chain",
+        "peak",
+        "no call s",
+    )
     rows = [_row(f"  {p['phase']}", p) for p in ip["phases"]]
     rows = [_row("collect_evidence (in-process)", ip), *rows]
     rows += [
@@ -197,7 +216,8 @@ def _print(r: dict[str, Any]) -> None:
     print(table(rows, header))
     print(
         "\nconcurrency = sum of latencies / wall; wall/delay = sequential round trips on the critical path;"
-        "\nchain = longest run of calls strictly one after another; peak = most calls in flight at once"
+        "\nchain = longest run of calls strictly one after another; peak = most calls in flight at once;"
+        "\nno call s = wall time with no AWS call in flight (client set-up, parsing, merging)"
     )
     print()
     ops = [

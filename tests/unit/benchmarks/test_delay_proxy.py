@@ -138,3 +138,6 @@ def test_concurrency_measures() -> None:
     assert proxy_mod.longest_sequential_chain(calls) == 3
     assert proxy_mod.longest_sequential_chain(calls[:2]) == 2
     assert proxy_mod.peak_in_flight([]) == 0
+    # In flight from 0.0 to 0.35 without a gap: no local time in between.
+    assert proxy_mod.busy_seconds(calls) == pytest.approx(0.35)
+    assert proxy_mod.busy_seconds([call("a", 0.0, 0.1, 200), call("b", 0.3, 0.4, 200)]) == pytest.approx(0.2)
