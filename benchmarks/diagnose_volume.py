@@ -131,6 +131,9 @@ def _in_process(endpoint: str, start: datetime, end: datetime) -> dict[str, Any]
         "diagnosed_requests": document["traffic"]["requests"],
         "findings": [f["id"] for f in document["findings"]],
         "checks_not_ok": {c["id"]: c["status"] for c in document["checks"] if c["status"] != "ok"},
+        "check_notes": {
+            c["id"]: c["reason"] for c in document["checks"] if c["status"] == "ok" and c.get("reason")
+        },
     }
 
 
@@ -197,6 +200,8 @@ def _print(r: dict[str, Any], statuses: Counter[int]) -> None:
     )
     print(f"findings: {', '.join(r['findings']) or 'none'}")
     print(f"checks not ok: {summarize_checks(r['checks_not_ok'])}")
+    for check_id, reason in r["check_notes"].items():  # e.g. an event limit reached: the rows are a subset
+        print(f"check {check_id}: ok, {reason}")
     print(
         f"ratios: engine / collect {engine_s / collect_s:.2f}; CLI / in-process {r['cli_s'] / total:.2f}; "
         f"in-process per 1,000 requests {total / n * 1000:.3f} s"
