@@ -16,7 +16,9 @@ READ_TIMEOUT_S = 30
 MAX_POOL_CONNECTIONS = 32  # evidence is collected by a thread pool; one pool per client
 
 
-def make_config(env: Mapping[str, str] | None = None) -> Config:
+def make_config(
+    env: Mapping[str, str] | None = None, *, default_attempts: int = DEFAULT_MAX_ATTEMPTS
+) -> Config:
     """Retries are explicit (botocore's default changed in 1.44), overridable with AWS_RETRY_MODE/AWS_MAX_ATTEMPTS.
 
     Timeouts are short on connect so that an unreachable endpoint fails in bounded time, and long enough on
@@ -29,9 +31,9 @@ def make_config(env: Mapping[str, str] | None = None) -> Config:
     if mode not in {"legacy", "standard", "adaptive"}:
         mode = DEFAULT_RETRY_MODE
     try:
-        attempts = int(environ.get("AWS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+        attempts = int(environ.get("AWS_MAX_ATTEMPTS", default_attempts))
     except ValueError:
-        attempts = DEFAULT_MAX_ATTEMPTS
+        attempts = default_attempts
     return Config(
         retries={"mode": mode, "total_max_attempts": max(1, attempts)},
         connect_timeout=CONNECT_TIMEOUT_S,

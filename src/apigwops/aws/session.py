@@ -21,6 +21,7 @@ from apigwops.errors import CredentialsError
 if TYPE_CHECKING:
     import boto3
 
+EMULATOR_MAX_ATTEMPTS = 1
 AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ".c2s.ic.gov", ".sc2s.sgov.gov")
 
 
@@ -93,6 +94,11 @@ class AwsContext:
                 if self.settings.endpoint_url:
                     kwargs["endpoint_url"] = self.settings.endpoint_url
                 client = session.client(service, **kwargs)
+                if not is_aws_endpoint(client.meta.endpoint_url) and "AWS_MAX_ATTEMPTS" not in os.environ:
+                    # An emulator (moto, the sandbox) does not throttle; retrying an operation it lacks only
+                    # multiplies the wait before the check is skipped. One attempt unless the user asks.
+                    kwargs["config"] = make_config(default_attempts=EMULATOR_MAX_ATTEMPTS)
+                    client = session.client(service, **kwargs)
                 enforce_read_only(client)
                 client.meta.events.register("before-call", self._count)
                 self._clients[service] = client

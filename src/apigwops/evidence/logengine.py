@@ -8,7 +8,6 @@ what a line means; they differ only in how lines are selected and how much is re
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -59,21 +58,6 @@ class LogEngine(Protocol):
         """Events whose message matches `regex` (Python and Insights syntax alike; None: all)."""
 
     def read_access_log(self, group: str, fmt: AccessLogFormat, window: Window) -> AccessLogResult: ...
-
-
-def local_filter(events: LogEvents, regex: str | None) -> LogEvents:
-    """Apply a message regex on our side: the scan engine's equivalent of Insights' `filter @message like`."""
-    if regex is None:
-        return events
-    pattern = re.compile(regex)
-    kept = [(t, m) for t, m in zip(events.times, events.messages, strict=True) if pattern.search(m)]
-    return LogEvents(
-        times=[t for t, _ in kept],
-        messages=[m for _, m in kept],
-        bytes_scanned=events.bytes_scanned,
-        bytes_read=events.bytes_read,
-        truncated=events.truncated,
-    )
 
 
 def choose_engine_name(runtime: Runtime, choice: str) -> EngineName:

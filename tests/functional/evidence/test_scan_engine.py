@@ -101,6 +101,25 @@ def test_event_limit_truncates_and_says_so(runtime: Runtime, write_logs) -> None
     assert len(got.messages) == 20
 
 
+def test_event_limit_counts_the_events_kept_by_the_filter(runtime: Runtime, write_logs) -> None:
+    """A busy execution log must not crowd out the few lines diagnose keeps: the budget is for kept events."""
+    window = _window_now(10)
+    write_logs("/g", _events(window, 100))  # 10 of them are 502s
+    engine = ScanEngine(runtime.aws.client("logs"), slice_seconds=300)
+    got = engine.read_events("/g", window, regex=r'"status":"502"', limit=20)
+    assert not got.truncated
+    assert len(got.messages) == 10
+    assert got.bytes_read == sum(len(m) for _, m in _events(window, 100))  # every event was read
+
+
+def test_short_windows_are_still_read_in_parallel_slices() -> None:
+    window = _window_now(3)
+    assert len(split_window(window, slice_seconds=30, max_slices=8)) == 6
+    assert (
+        ScanEngine(None)._slice_seconds == 30
+    )  # the default: a 3-minute incident is 6 slices, not one chain
+
+
 def test_missing_log_group_raises_resource_not_found(runtime: Runtime) -> None:
     with pytest.raises(botocore.exceptions.ClientError) as info:
         ScanEngine(runtime.aws.client("logs")).read_events("/nope", _window_now(5))

@@ -105,6 +105,20 @@ def test_clients_carry_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
     assert client.meta.region_name == "eu-west-1"
 
 
+def test_emulator_clients_try_once_aws_clients_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto answers 500 for operations it lacks; retrying those only multiplies the wait."""
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    emulator = AwsContext(AwsSettings(region="us-east-1", endpoint_url="http://127.0.0.1:5999")).client(
+        "wafv2"
+    )
+    assert emulator.meta.config.retries["total_max_attempts"] == 1
+    aws = AwsContext(AwsSettings(region="us-east-1")).client("wafv2")
+    assert aws.meta.config.retries["total_max_attempts"] == DEFAULT_MAX_ATTEMPTS
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "3")  # the user's word wins, emulator or not
+    again = AwsContext(AwsSettings(region="us-east-1", endpoint_url="http://127.0.0.1:5999")).client("wafv2")
+    assert again.meta.config.retries["total_max_attempts"] == 3
+
+
 def test_clients_are_cached_per_service() -> None:
     aws = AwsContext(AwsSettings(region="us-east-1"))
     assert aws.client("logs") is aws.client("logs")
