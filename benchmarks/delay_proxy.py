@@ -156,11 +156,13 @@ def _handler(proxy: DelayProxy) -> type[BaseHTTPRequestHandler]:
                         self.send_header(key, value)
             finally:
                 upstream.close()
+            # Recorded before the client can see the answer, so a caller that reads calls() right after its
+            # response always finds its own call (recording after the write raced with it).
+            proxy.record(Call(operation, start, time.perf_counter(), status))
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
             self.wfile.flush()
-            proxy.record(Call(operation, start, time.perf_counter(), status))
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
 
