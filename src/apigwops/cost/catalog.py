@@ -8,6 +8,7 @@ the user's cache folder, and cached regions win over the snapshot.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass, field
@@ -113,6 +114,15 @@ def load_snapshot() -> dict[str, Any]:
     text = resources.files("apigwops.cost").joinpath("data", SNAPSHOT_RESOURCE).read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
+
+
+@functools.cache
+def snapshot_unit_price(price_id: str, region: str = "us-east-1") -> Decimal:
+    """First-tier price of one item in the shipped snapshot, for parts outside `cost` that quote a price
+    (diagnose's own Logs Insights cost). Falls back to us-east-1 when the region has no entry."""
+    regions = load_snapshot()["regions"]
+    body = regions.get(region, {}).get("prices", {}).get(price_id) or regions["us-east-1"]["prices"][price_id]
+    return parse_price(price_id, body).tiers[0].unit_price
 
 
 def load_catalog(cache: Path | None = None, *, use_cache: bool = True) -> Catalog:

@@ -10,7 +10,7 @@ from apigwops.diagnose.triage import Triage
 from apigwops.evidence.model import ApiInfo, Check
 from apigwops.timewindow import Window, iso
 
-LOGS_INSIGHTS_USD_PER_GB = 0.005  # CloudWatch Logs Insights, $ per GB scanned (pricing reference)
+INSIGHTS_PRICE_ID = "cloudwatch.logs.insights"  # $ per GB scanned, from the cost catalog's snapshot
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,12 @@ class Report:
 
     @property
     def usd(self) -> float:
-        return round(self.logs_bytes_scanned / 1e9 * LOGS_INSIGHTS_USD_PER_GB, 6)
+        if not self.logs_bytes_scanned:
+            return 0.0
+        from apigwops.cost.catalog import snapshot_unit_price
+
+        per_gb = float(snapshot_unit_price(INSIGHTS_PRICE_ID, self.api.region))
+        return round(self.logs_bytes_scanned / 1e9 * per_gb, 6)
 
     def traffic_json(self) -> dict[str, Any]:
         return {
