@@ -52,7 +52,6 @@ class DemoPlan:
 
 @dataclass
 class DemoResult:
-    sandbox_urls: dict[str, str]
     injected: dict[str, float]
     load: LoadtestReport
     evidence: Evidence
@@ -75,7 +74,6 @@ def run_demo(runtime: Runtime, plan: DemoPlan) -> DemoResult:
         window = Window(started - timedelta(seconds=2), runtime.clock() + timedelta(seconds=2))
         evidence, report = _diagnose(runtime, sandbox, window)
         return DemoResult(
-            sandbox_urls={"REST": sandbox.rest.url, "HTTP": sandbox.http.url},
             injected=dict(plan.faults),
             load=load,
             evidence=evidence,

@@ -45,10 +45,6 @@ def parse_count(text: str | int | float | Decimal) -> Decimal:
     return value.normalize() if value != value.to_integral_value() else Decimal(int(value))
 
 
-def kb_to_gb(kb: Decimal) -> Decimal:
-    return kb / KB_PER_GB
-
-
 def http_metered_requests(requests: Decimal, request_kb: Decimal) -> Decimal:
     """HTTP APIs are metered in 512 KB increments: a 513 KB request counts as two."""
     per_request = max(Decimal(1), ceil_div(request_kb, HTTP_INCREMENT_KB))

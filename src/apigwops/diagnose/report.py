@@ -107,11 +107,6 @@ class Report:
             },
         }
 
-    def worst_severity(self) -> str | None:
-        if not self.findings:
-            return None
-        return max((f.severity for f in self.findings), key=SEVERITY_ORDER.__getitem__)
-
     def exit_code(self, fail_on: str = "medium") -> int:
         """1 when a finding is at or above `fail_on`, else 0 (DESIGN exit codes)."""
         threshold = SEVERITY_ORDER[fail_on]
