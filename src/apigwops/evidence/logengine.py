@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from apigwops.timewindow import Window
 
 EngineName = Literal["insights", "scan"]
-EngineChoice = Literal["auto", "insights", "scan"]
 ENGINE_CHOICES: tuple[str, ...] = ("auto", "insights", "scan")
 
 

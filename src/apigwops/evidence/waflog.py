@@ -19,10 +19,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def empty_waf_frame() -> pd.DataFrame:
-    return waf_frame([])
-
-
 def waf_frame(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     import pandas as pd
 

@@ -36,10 +36,6 @@ def mask(secret: str) -> str:
     return f"…{secret[-4:]}" if len(secret) > 8 else "…"
 
 
-def masked_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {k: (mask(v) if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
-
-
 def check_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https", "ws", "wss") or not parts.hostname:
@@ -164,9 +160,6 @@ def flush_sandbox(url: str) -> bool:
             return True
     except OSError:
         return False
-
-
-SAFE_METHODS = ("GET", "HEAD")
 
 
 def discover_routes(runtime: Runtime, target: Target) -> tuple[list[str], str | None]:

@@ -46,7 +46,6 @@ TIERS: tuple[Tier, ...] = (
     Tier("premium", 1_000_000, 1_000.0, 2_000),
     Tier("internal", None, 2_500.0, 5_000),
 )
-TIER_NAMES = tuple(t.name for t in TIERS)
 
 
 @dataclass(frozen=True)

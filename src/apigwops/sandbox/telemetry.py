@@ -8,9 +8,7 @@ API Gateway applies to API keys in execution logs.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Protocol
 
 Dimensions = tuple[tuple[str, str], ...]
@@ -24,25 +22,6 @@ class Sink(Protocol):
     def metric(
         self, namespace: str, name: str, dimensions: Dimensions, value: float, unit: str, timestamp_s: float
     ) -> None: ...
-
-
-@dataclass
-class MemorySink:
-    """Keeps everything in memory (tests, and `Sandbox` before the shipper exists)."""
-
-    logs: list[tuple[str, str, int, str]] = field(default_factory=list)
-    metrics: list[tuple[str, str, Dimensions, float, str, float]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def log(self, group: str, stream: str, timestamp_ms: int, message: str) -> None:
-        with self._lock:
-            self.logs.append((group, stream, timestamp_ms, message))
-
-    def metric(
-        self, namespace: str, name: str, dimensions: Dimensions, value: float, unit: str, timestamp_s: float
-    ) -> None:
-        with self._lock:
-            self.metrics.append((namespace, name, dimensions, value, unit, timestamp_s))
 
 
 def render_access_log(log_format: str, context: Mapping[str, str]) -> str:
