@@ -27,7 +27,8 @@ class GlobalOptions:
 
 
 class ConsoleProgress:
-    """Progress on stderr; untrusted text (log lines, AWS messages) printed with markup off."""
+    """Progress on stderr; untrusted text (log lines, AWS messages) printed with markup off, one message per line
+    (never wrapped at the terminal width: CI logs are grepped)."""
 
     def __init__(self, console: Any, quiet: bool) -> None:
         self._console = console
@@ -35,10 +36,12 @@ class ConsoleProgress:
 
     def step(self, message: str) -> None:
         if not self._quiet:
-            self._console.print(message, markup=False, highlight=False, style="dim")
+            self._console.print(message, markup=False, highlight=False, style="dim", soft_wrap=True)
 
     def warn(self, message: str) -> None:
-        self._console.print(f"warning: {message}", markup=False, highlight=False, style="yellow")
+        self._console.print(
+            f"warning: {message}", markup=False, highlight=False, style="yellow", soft_wrap=True
+        )
 
 
 def global_options(ctx: typer.Context) -> GlobalOptions:
