@@ -30,13 +30,17 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def main() -> None:
-    _die_with_parent()
+def ignore_config_files() -> None:
+    """Locust's parsers take the default files as a default argument, bound when they were defined."""
     import locust.argument_parser as parser
 
-    # Both functions take the default files as a default argument, bound when they were defined.
     parser.get_empty_argument_parser.__defaults__ = (True, ())
     parser.get_parser.__defaults__ = ((),)
+
+
+def main() -> None:
+    _die_with_parent()
+    ignore_config_files()
     from locust.main import main as locust_main
 
     locust_main()

@@ -114,19 +114,30 @@ def stage_from_url(url: str) -> str | None:
 
 
 def stage_candidates(url: str) -> list[str]:
-    """Every name in a URL that could be a stage: an execute-api URL's first path segment; for any other host
-    (a custom domain maps base paths to stages, and teams name hosts after them: `prod.api.example.com`,
-    `api-prod.example.com`, `https://api.example.com/prod/`) each host label, each part of a hyphenated label
-    and each path segment."""
+    """Names in a URL that may be a stage, for a host that is not execute-api (whose stage is the first path
+    segment: `stage_from_url`). A custom domain maps base paths to stages, and teams name hosts after them
+    (`https://api.example.com/prod/`, `prod.api.example.com`, `api-prod.example.com`): each host label and path
+    segment, and each part of one split at `-`, `_` or `.`."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if ".execute-api." in host:
-        stage = stage_from_url(url)
-        return [stage] if stage else []
-    labels = [label for label in host.split(".") if label]
-    pieces = [piece for label in labels for piece in label.split("-") if piece and piece != label]
-    segments = [segment for segment in parts.path.split("/") if segment]
-    return [*labels, *pieces, *segments]
+        return []
+    names = [label for label in host.split(".") if label]
+    names += [segment for segment in parts.path.split("/") if segment]
+    pieces = [piece for name in names for piece in re.split(r"[-_.]", name) if piece and piece != name]
+    return [*names, *pieces]
+
+
+def production_name(plan: RunPlan, pattern: re.Pattern[str]) -> str | None:
+    """What in the plan looks like a production stage, or None.
+
+    `--stage` and an execute-api URL's stage are searched with the pattern, as before; names found elsewhere in
+    a URL must match it whole (`prod`, `production`, `prod` in `api-prod`), so that a route like `/products`
+    or a host like `prodigy.example.com` is not mistaken for a stage."""
+    for name in (plan.stage, stage_from_url(plan.url)):
+        if name and pattern.search(name):
+            return name
+    return next((name for name in stage_candidates(plan.url) if pattern.fullmatch(name)), None)
 
 
 def check_guardrails(plan: RunPlan, limits: Limits, *, allow_prod: bool) -> None:
@@ -159,13 +170,11 @@ def check_guardrails(plan: RunPlan, limits: Limits, *, allow_prod: bool) -> None
         raise UsageError(f"bad --prod-pattern {limits.prod_pattern!r}: {exc}") from None
     if allow_prod or is_loopback(plan.url):
         return
-    names = [plan.stage] if plan.stage else []
-    names += stage_candidates(plan.url)
-    for name in names:
-        if pattern.search(name):
-            where = "" if name == plan.stage else " (from the URL)"
-            raise UsageError(
-                f"stage {name!r}{where} looks like production (pattern {limits.prod_pattern!r});"
-                " refusing to load-test it",
-                hint="pass --allow-prod if this is intended",
-            )
+    name = production_name(plan, pattern)
+    if name is not None:
+        where = "" if name == plan.stage else " (from the URL)"
+        raise UsageError(
+            f"stage {name!r}{where} looks like production (pattern {limits.prod_pattern!r});"
+            " refusing to load-test it",
+            hint="pass --allow-prod if this is intended",
+        )

@@ -193,7 +193,8 @@ def _split_host(flags: RunFlags) -> None:
 
 
 def _pick_scenario(flags: RunFlags) -> str:
-    if flags.locustfile and flags.scenario not in ("smoke", flags.locustfile):
+    scenario_given = flags.sources.get("scenario") == "command line"
+    if flags.locustfile and scenario_given and flags.scenario != flags.locustfile:
         raise UsageError(
             f"give the scenario once: -f {flags.locustfile} or the argument {flags.scenario!r}, not both"
         )
