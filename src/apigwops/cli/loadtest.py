@@ -175,7 +175,11 @@ def run_command(
     ] = None,
     insecure: Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates.")] = False,
     allow_prod: Annotated[
-        bool, typer.Option("--allow-prod", help="Allow a stage whose name matches --prod-pattern.")
+        bool,
+        typer.Option(
+            "--allow-prod",
+            help="Allow a stage whose name matches --prod-pattern (judged wherever it appears in the URL).",
+        ),
     ] = False,
     prod_pattern: Annotated[
         str | None,

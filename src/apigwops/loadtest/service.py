@@ -109,7 +109,7 @@ def build_report(
         notes.append("no requests completed: check the URL, the route and that the target is up")
     run_info = {
         **request.plan.describe(),
-        "api": _target_info(request.target) if request.target and request.target.stage else None,
+        "api": _target_info(request.target) if request.target and request.target.api_id else None,
         "started": _iso(run.started),
         "ended": _iso(run.ended),
         "ramp_ended": _iso(run.ramp_end) if run.ramp_end else None,
@@ -188,7 +188,7 @@ def run_loadtest(runtime: Runtime, request: LoadtestRequest) -> LoadtestReport:
             report.files["locust_html"] = str(request.html)
         if not outcome.cpu.reliable:
             runtime.progress.warn(f"latency unreliable: {outcome.cpu.to_dict()['advice']}")
-        if request.cloudwatch and request.target and request.target.stage:
+        if request.cloudwatch and request.target and request.target.api_id:
             report.cloudwatch = _cloudwatch(runtime, request.target, run)
         if request.report_dir:
             write_reports(report, request.report_dir, chart=request.chart)
