@@ -121,20 +121,25 @@ def _check_graph(path: Path, root: yaml.Node) -> None:
         seen.add(id(node))
         if depth > MAX_DEPTH:
             raise InputFileError(Problem(path, line, f"nested deeper than {MAX_DEPTH} levels"))
+        children: list[tuple[yaml.Node, int, int]] = []
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 key_line = int(key.start_mark.line) + 1
-                stack.append((key, depth + 1, key_line))
-                stack.append((value, depth + 1, key_line))  # an alias sits on its key's line
+                children += [
+                    (key, depth + 1, key_line),
+                    (value, depth + 1, key_line),
+                ]  # an alias: its key's line
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend((item, depth + 1, int(item.start_mark.line) + 1) for item in node.value)
+            here = int(node.start_mark.line) + 1  # an alias's own mark is its anchor's: report the list's
+            children = [(item, depth + 1, here) for item in node.value]
+        stack.extend(reversed(children))  # depth first in document order: the anchor is met before its alias
 
 
 def line_of(root: yaml.Node | None, loc: Sequence[int | str], *, key: bool = False) -> int:
     """The 1-based line of the node at `loc` (a pydantic error location), or of its nearest ancestor found.
 
     A mapping entry is pointed at by its key's line when `key` (an unknown field) or when its value is a
-    block (a tier, a finding's `match:`), where the value's own mark would be the line after the key.
+    collection (a tier, a finding's `match:`), whose own mark would be the line after the key for a block.
     """
     import yaml
 
@@ -150,7 +155,7 @@ def line_of(root: yaml.Node | None, loc: Sequence[int | str], *, key: bool = Fal
                 break
             key_node, node = entry
             collection = isinstance(node, yaml.MappingNode | yaml.SequenceNode)
-            line = int((key_node if last and (key or collection) else node).start_mark.line) + 1
+            line = int((key_node if collection or (last and key) else node).start_mark.line) + 1
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
             node = node.value[part]
             line = int(node.start_mark.line) + 1
