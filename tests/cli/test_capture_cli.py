@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.unit.bundle.synthetic import SECRETS, make_evidence
 from typer.testing import CliRunner
 
 from apigwops.cli import app, run
 from apigwops.evidence.bundle import read_bundle, read_manifest
+from tests.unit.bundle.synthetic import SECRETS, make_evidence
 
 
 @pytest.fixture

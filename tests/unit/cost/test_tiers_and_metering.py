@@ -10,7 +10,7 @@ from apigwops.cost.allocation import UNATTRIBUTED
 from apigwops.cost.catalog import Catalog, load_catalog
 from apigwops.cost.estimator import estimate
 from apigwops.cost.model import Options, Usage, UsagePlanTier
-from apigwops.cost.money import cents, graduated_cost
+from apigwops.cost.money import cents, graduated
 from apigwops.cost.units import http_metered_requests, parse_count, websocket_metered_messages
 from apigwops.errors import UsageError
 
@@ -161,7 +161,7 @@ def test_graduated_cost_ignores_tier_order() -> None:
     from apigwops.cost.money import PriceTier
 
     tiers = [PriceTier(D(10), D(1)), PriceTier(D(0), D(2))]
-    assert graduated_cost(D(15), tiers) == D(25)
+    assert sum(s.usd for s in graduated(D(15), tiers)) == D(25)
 
 
 def test_waf_and_cache_refused_on_http(catalog: Catalog) -> None:
