@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from apigwops.cli import app, run
 from apigwops.evidence.bundle import read_bundle, read_manifest
-from tests.unit.bundle.synthetic import SECRETS, make_evidence
+from tests.builders.incident import SECRETS, make_evidence
 
 
 @pytest.fixture
