@@ -14,7 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from apigwops.sandbox.pipeline import Pipeline, StageRequest
+from apigwops.sandbox.exchange import StageRequest
+from apigwops.sandbox.pipeline import Pipeline
 
 MAX_BODY = 10 * 1024 * 1024
 
