@@ -176,6 +176,7 @@ def status(
     import shlex
 
     from apigwops.errors import ExitCode, UsageError
+    from apigwops.sandbox.daemon import running_state
     from apigwops.sandbox.health import check_health
     from apigwops.sandbox.state import load_state
 
@@ -183,9 +184,8 @@ def status(
     state = load_state()
     if state is None:
         raise UsageError("no sandbox is running", hint="start one with 'apigwops sandbox up'")
-    health = check_health(state)
     if env:
-        if not health.sandbox.alive:
+        if running_state() is None:
             raise UsageError(
                 f"the sandbox process (pid {state.pid}) has exited",
                 hint="clean up with 'apigwops sandbox down', then start one with 'apigwops sandbox up'",
@@ -193,6 +193,7 @@ def status(
         for name, value in state.env().items():
             print(f"export {name}={shlex.quote(value)}")
         return
+    health = check_health(state)
     _print_status(rt, status_document(state, health, show_secrets=show_secrets))
     if not health.running:
         rt.progress.warn("the sandbox is not running: " + "; ".join(health.problems()))

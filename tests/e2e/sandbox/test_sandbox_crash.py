@@ -81,6 +81,9 @@ def test_sandbox_process_killed_down_kills_what_is_left(tmp_path: Path) -> None:
         assert doc["processes"]["sandbox"] == {"pid": pid, "alive": False, "answering": False}
         assert doc["processes"]["moto"] == {"pid": moto, "alive": True, "answering": False}
         assert [s["answering"] for s in doc["stages"]] == [False, False]
+        exports = run_cli("sandbox", "status", "--env", env=env)
+        assert (exports.exit_code, exports.stdout) == (2, "")
+        assert exports.stderr.startswith(f"apigwops: error: the sandbox process (pid {pid}) has exited")
 
         down = run_cli("sandbox", "down", env=env)
         assert down.exit_code == 0
