@@ -27,8 +27,8 @@ class GlobalOptions:
 
 
 class ConsoleProgress:
-    """Progress on stderr; untrusted text (log lines, AWS messages) printed with markup off, one message per line
-    (never wrapped at the terminal width: CI logs are grepped)."""
+    """Progress on stderr; untrusted text (log lines, AWS messages) printed with markup off. One message is
+    one line (soft wrap): rich would otherwise break it at 80 columns when stderr is not a terminal."""
 
     def __init__(self, console: Any, quiet: bool) -> None:
         self._console = console
