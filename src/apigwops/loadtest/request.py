@@ -157,6 +157,8 @@ def apply_locust_config(runtime: Runtime, flags: RunFlags) -> None:
         given = set(flags.sources)  # the command line or APIGWOPS_* said so: that wins
         if "locustfile" in given:
             given.add("scenario")
+        if flags.api:
+            given.add("url")  # --api/--stage names the target: Locust's host must not compete with it
         ignored: list[str] = []
         for setting in [*from_files, *from_env]:  # later wins: environment over files
             name = KEYS.get(setting.key)
@@ -174,7 +176,7 @@ def apply_locust_config(runtime: Runtime, flags: RunFlags) -> None:
             runtime.progress.warn(
                 f"Locust settings apigwops has no equivalent for, ignored: {', '.join(ignored)}"
             )
-    outside = {k: v for k, v in flags.sources.items() if v not in ("command line", "-H")}
+    outside = {k: v for k, v in flags.sources.items() if v != "command line"}
     if outside:
         shown = "; ".join(f"{name} from {source}" for name, source in sorted(outside.items()))
         runtime.progress.step(f"settings not from the command line: {shown}")
@@ -189,7 +191,7 @@ def _split_host(flags: RunFlags) -> None:
     if len(set(hosts)) > 1 or (flags.url and flags.url != hosts[0]):
         raise UsageError("give one target: -H/--host URL or --url URL, not two different ones")
     flags.url = hosts[0].strip()
-    flags.sources.setdefault("url", "-H")
+    flags.sources["url"] = "command line"
 
 
 def _pick_scenario(flags: RunFlags) -> str:
@@ -259,8 +261,8 @@ def _choose_routes(runtime: Runtime, flags: RunFlags, target: Target) -> bool:
 
 
 def build_request(runtime: Runtime, flags: RunFlags) -> LoadtestRequest:
-    apply_locust_config(runtime, flags)
     _split_host(flags)
+    apply_locust_config(runtime, flags)
     slos = parse_slos(flags.slos)
     duration = parse_run_time(flags.run_time)
     limits = limits_from(flags)

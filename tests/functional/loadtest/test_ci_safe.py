@@ -155,7 +155,7 @@ def test_locust_conf_and_environment_are_merged_with_one_precedence(tmp_path: Pa
         first = dict(state.counts)
         state.counts.clear()
         ignored = subprocess.run(
-            [*base, "--url", url, "--no-locust-config", "-t", "2s", "-u", "1"],
+            [*base, "--url", url, "--no-locust-config", "-t", "2s", "-u", "3"],
             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         second = dict(state.counts)
@@ -174,7 +174,7 @@ def test_locust_conf_and_environment_are_merged_with_one_precedence(tmp_path: Pa
 
     assert ignored.returncode == 0, ignored.stderr
     run = json.loads(ignored.stdout)["run"]
-    assert run["users"] == 1
+    assert run["users"] == 3
     assert run["tags"] == []
     assert set(second) - {"GET /b"}  # the file's tags no longer apply: the other tasks ran too
 

@@ -72,3 +72,12 @@ def test_a_bad_value_names_its_source(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("LOCUST_USERS", "many")
     with pytest.raises(UsageError, match="LOCUST_USERS: users = 'many' is not a number"):
         _apply(tmp_path, monkeypatch, RunFlags())
+
+
+def test_locusts_host_never_competes_with_a_target_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOCUST_HOST", "http://env")
+    flags = RunFlags(api="user-api", stage="staging", sources={"stage": "command line"})
+    _apply(tmp_path, monkeypatch, flags)
+    assert flags.url is None
