@@ -257,6 +257,8 @@ def _choose_routes(runtime: Runtime, flags: RunFlags, target: Target) -> bool:
         return False
     if target.api_id:
         runtime.progress.warn(f"could not list the API's routes ({learned.reason}); using GET /")
+    else:
+        runtime.progress.step(f"no --route and no routes to read ({learned.reason}): loading GET / only")
     return True
 
 
