@@ -96,3 +96,9 @@ def floor(moment: datetime, size: int) -> datetime:
     """`moment` rounded down to a whole multiple of `size` seconds since the epoch, in UTC."""
     seconds = (moment.astimezone(UTC) - EPOCH) // timedelta(seconds=1)
     return EPOCH + timedelta(seconds=seconds - seconds % size)
+
+
+def ceil(moment: datetime, size: int) -> datetime:
+    """`moment` rounded up to a whole multiple of `size` seconds since the epoch, in UTC."""
+    down = floor(moment, size)
+    return down if down == moment else down + timedelta(seconds=size)

@@ -46,3 +46,12 @@ def test_a_few_seconds_do_not_change_the_size(jitter: int) -> None:
 def test_a_very_long_window_gets_whole_days() -> None:
     window = Window(T0, T0 + timedelta(days=90))
     assert bucket_size(window, 30) == 3 * 86400
+
+
+def test_ceil_stays_on_a_boundary_and_rounds_up_otherwise() -> None:
+    from apigwops.buckets import ceil
+
+    on = datetime(2026, 11, 24, 15, 27, tzinfo=UTC)
+    assert ceil(on, 60) == on
+    assert ceil(T0, 60) == datetime(2026, 11, 24, 15, 28, tzinfo=UTC)
+    assert ceil(on + timedelta(microseconds=1), 300) == datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
