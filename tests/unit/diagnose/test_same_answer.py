@@ -20,8 +20,7 @@ from apigwops.diagnose.loader import load_playbooks
 from apigwops.evidence.model import Change, Evidence
 from apigwops.report.timeline import build_timeline
 from apigwops.timewindow import Window
-
-from .builder import START, healthy
+from tests.builders.stage import START, healthy
 
 PLAYBOOKS = load_playbooks()
 ONSET = START + timedelta(minutes=12, seconds=30)

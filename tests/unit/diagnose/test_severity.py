@@ -11,8 +11,7 @@ import pytest
 from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.loader import load_playbooks
 from apigwops.diagnose.severity import AlarmLevels, Impact, over_alarm, scale
-
-from .builder import ONSET_MINUTE, healthy
+from tests.builders.stage import ONSET_MINUTE, healthy
 
 LEVELS = AlarmLevels()
 PLAYBOOKS = load_playbooks()
