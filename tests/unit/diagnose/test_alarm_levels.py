@@ -11,6 +11,14 @@ from apigwops.diagnose.severity import AlarmLevels
 from apigwops.errors import UsageError
 
 
+def test_every_level_has_one_documented_name() -> None:
+    from dataclasses import fields
+
+    from apigwops.diagnose.severity import KEYS
+
+    assert sorted(KEYS.values()) == sorted(f.name for f in fields(AlarmLevels))
+
+
 def test_defaults_are_the_seeds_alarms(tmp_path: Path) -> None:
     assert resolve_alarm_levels([], env={}, cwd=tmp_path) == AlarmLevels(10, 100, 3000, 2000)
 
