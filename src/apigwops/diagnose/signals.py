@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apigwops.diagnose.triage import Triage
-from apigwops.evidence.model import Evidence, LambdaFunction
+from apigwops.evidence.model import Evidence, LambdaFunction, Route
 from apigwops.timewindow import iso
 
 if TYPE_CHECKING:
@@ -138,18 +138,75 @@ def _metric_signals(evidence: Evidence) -> dict[str, Any]:
 
 
 def _lambda_log_signals(evidence: Evidence) -> dict[str, Any]:
+    """Counts over every generation of Lambda's logs (§15.1-15.3), one per invocation."""
+    from apigwops.diagnose.features import invocation_facts
+
     logs = evidence.lambda_logs
+    out: dict[str, Any] = {"lambda_cold_starts": None, "lambda_max_init_ms": None, "lambda_timeouts": None}
+    out.update({"lambda_init_failures": None, "lambda_init_error_type": None, "lambda_log_formats": None})
     if logs.empty:
-        return {"lambda_cold_starts": None, "lambda_max_init_ms": None, "lambda_timeouts": None}
+        return out
     import pandas as pd
 
-    column = logs["init_duration_ms"] if "init_duration_ms" in logs else pd.Series(dtype="float64")
-    init = [float(v) for v in pd.to_numeric(column, errors="coerce").dropna()]
-    return {
-        "lambda_cold_starts": len(init),
-        "lambda_max_init_ms": round(max(init), 1) if init else None,
-        "lambda_timeouts": int((logs["kind"] == "timeout").sum()),
-    }
+    facts = invocation_facts(logs)
+    kind = logs["kind"].astype("string")
+    report = (kind == "report").fillna(False)
+    starts = pd.concat(
+        [
+            pd.to_numeric(logs.loc[report, column], errors="coerce")
+            for column in ("init_duration_ms", "restore_duration_ms")
+            if column in logs.columns
+        ]
+    ).dropna()
+    anonymous = int(((kind == "timeout").fillna(False) & logs["request_id"].isna()).sum())
+    failures = init_failures(logs)
+    out.update(
+        lambda_cold_starts=len(facts.cold),
+        lambda_max_init_ms=round(float(starts.max()), 1) if len(starts) else None,
+        lambda_timeouts=len(facts.timed_out) + anonymous,
+        lambda_init_failures=len(failures),
+        lambda_init_error_type=_most_common_init_error(failures),
+    )
+    if "log_format" in logs.columns:
+        formats = sorted(str(f) for f in logs["log_format"].dropna().unique())
+        out["lambda_log_formats"] = ", ".join(formats) or None
+    return out
+
+
+def init_failures(logs: pd.DataFrame) -> pd.DataFrame:
+    """One row per failed init: an INIT_REPORT / platform.initReport with status error, failure or timeout;
+    for runtimes that write no INIT_REPORT, each invocation whose error type says the code could not load."""
+    import pandas as pd
+
+    from apigwops.evidence.lambdalog import INIT_ERROR_TYPES
+
+    kind = logs["kind"].astype("string")
+    missing = pd.Series(pd.NA, index=logs.index, dtype="string")
+    status = logs["status"].astype("string").str.lower() if "status" in logs.columns else missing
+    error_type = logs["error_type"].astype("string") if "error_type" in logs.columns else missing
+    reports = ((kind == "init") & status.isin(["error", "timeout", "failure"])).fillna(False)
+    if bool(reports.any()):
+        return logs[reports]
+    typed = logs[error_type.isin(list(INIT_ERROR_TYPES)).fillna(False)]
+    with_id = typed[typed["request_id"].notna()].drop_duplicates(subset=["request_id"])
+    return pd.concat([with_id, typed[typed["request_id"].isna()]])
+
+
+def _most_common_init_error(failures: pd.DataFrame) -> str | None:
+    """The error type most failed inits name; an init that timed out without one is "timeout"."""
+    if failures.empty:
+        return None
+    names: Counter[str] = Counter()
+    for error_type, status in zip(
+        failures.get("error_type", [None] * len(failures)),
+        failures.get("status", [None] * len(failures)),
+        strict=True,
+    ):
+        if isinstance(error_type, str) and error_type:
+            names[error_type] += 1
+        else:
+            names["timeout" if status == "timeout" else "error"] += 1
+    return names.most_common(1)[0][0]
 
 
 def _waf_signals(evidence: Evidence) -> dict[str, Any]:
@@ -256,6 +313,7 @@ def finding_signals(
     route = next((r for r in evidence.config.routes if r.key == top_route), None)
     out["timeout_ms"] = int(rows["timeout_ms"].iloc[0]) if len(rows) else None
     out.update(_function_signals(evidence, route.function_name if route else None))
+    out.update(_timeout_signals(evidence, route, out["function_name"], out["timeout_ms"]))
     out.update(_plan_signals(evidence, keys))
     out.update(_authorizer_signals(evidence, route.authorizer_id if route else None))
     return out
@@ -271,6 +329,81 @@ def _function_signals(evidence: Evidence, name: str | None) -> dict[str, Any]:
         "function_timeout_s": function.timeout_s if function else None,
         "function_reserved_concurrency": function.reserved_concurrency if function else None,
     }
+
+
+def _timeout_signals(
+    evidence: Evidence, route: Route | None, function_name: str | None, timeout_ms: int | None
+) -> dict[str, Any]:
+    """What the finding's function did while API Gateway waited (§15.5): API Gateway never learns the
+    request id of an invocation it gave up on, so these count the function's invocations in the window
+    whose REPORT Duration passed the integration timeout, and how each ended."""
+    import pandas as pd
+
+    is_lambda = route is not None and bool(route.function_name)
+    function = next((f for f in evidence.config.functions if f.name == function_name), None)
+    function_ms = int(function.timeout_s * 1000) if function and function.timeout_s else None
+    above = bool(function_ms and timeout_ms and function_ms > timeout_ms)
+    out: dict[str, Any] = {
+        "lambda_past_integration_timeout": None,
+        "lambda_past_finished": None,
+        "lambda_past_timed_out": None,
+        "lambda_past_max_ms": None,
+        "function_timeout_ms": function_ms,
+        "function_timeout_above_integration": above,
+        "timeout_backend": (
+            f"Lambda function {function_name}"
+            if is_lambda
+            else f"the backend behind {route.key if route else '?'}"
+        ),
+        "timeout_advice": _timeout_advice(function_name if is_lambda else None, function_ms, timeout_ms),
+    }
+    logs = evidence.lambda_logs
+    if not is_lambda or logs.empty or timeout_ms is None:
+        return out
+    mine = logs[(logs["function"].astype("string") == function_name).fillna(False)]
+    reports = mine[(mine["kind"].astype("string") == "report").fillna(False)]
+    duration = pd.to_numeric(reports["duration_ms"], errors="coerce")
+    past = reports[(duration >= timeout_ms).fillna(False)]
+    if "status" in past.columns:
+        status = past["status"].astype("string").str.lower()
+    else:
+        status = pd.Series(pd.NA, index=past.index, dtype="string")
+    timed_out_ids = set(
+        mine.loc[(mine["kind"].astype("string") == "timeout").fillna(False), "request_id"]
+        .dropna()
+        .astype(str)
+    )
+    timed_out = (status == "timeout").fillna(False) | past["request_id"].astype("string").isin(timed_out_ids)
+    timed_out = timed_out.fillna(False).astype(bool)
+    failed = status.isin(["error", "failure"]).fillna(False) & ~timed_out
+    out.update(
+        lambda_past_integration_timeout=len(past),
+        lambda_past_finished=int((~timed_out & ~failed).sum()),
+        lambda_past_timed_out=int(timed_out.sum()),
+        lambda_past_max_ms=round(float(duration.max()), 1) if len(past) else None,
+    )
+    return out
+
+
+def _timeout_advice(function_name: str | None, function_ms: int | None, timeout_ms: int | None) -> str:
+    if function_name is None:
+        return "Raise the integration timeout only up to what clients tolerate."
+    if function_ms is None or timeout_ms is None:
+        return (
+            f"Keep {function_name}'s timeout below the integration timeout so it fails fast instead of running on "
+            "after API Gateway has answered."
+        )
+    if function_ms > timeout_ms:
+        return (
+            f"Lower {function_name}'s timeout ({function_ms / 1000:g} s) below the integration timeout "
+            f"({timeout_ms / 1000:g} s) so it fails fast instead of running on, and being billed, after API "
+            "Gateway has answered."
+        )
+    return (
+        f"{function_name}'s timeout ({function_ms / 1000:g} s) is already within the integration timeout "
+        f"({timeout_ms / 1000:g} s): the time went before or around the function (cold start, a slow "
+        "authorizer or integration overhead)."
+    )
 
 
 def _plan_signals(evidence: Evidence, keys: pd.Series) -> dict[str, Any]:

@@ -95,12 +95,16 @@ LAMBDA_LOG_COLUMNS = (
     "time",
     "function",
     "request_id",
-    "kind",  # start | end | report | timeout | error | init | other
+    "kind",  # start | end | report | timeout | error | init | restore | other
+    "status",  # success | error | failure | timeout (REPORT, INIT_REPORT, platform.report/initReport)
+    "error_type",  # e.g. Runtime.ExitError, Runtime.ImportModuleError (REPORT/INIT_REPORT, JSON errorType)
     "duration_ms",
     "billed_duration_ms",
     "init_duration_ms",
+    "restore_duration_ms",  # SnapStart: a restore instead of an init (a cold start too)
     "memory_size_mb",
     "max_memory_used_mb",
+    "log_format",  # text | json: what the line was written as
     "message",
 )
 WAF_COLUMNS = (
@@ -199,6 +203,8 @@ class LambdaFunction:
     # Does the function's resource policy let API Gateway (this API) invoke it? None when unknown.
     invoke_permission: bool | None = None
     permission_detail: str = ""
+    # LoggingConfig.LogFormat: "Text" or "JSON" (None: not read, or an API version without LoggingConfig)
+    log_format: str | None = None
 
 
 @dataclass(frozen=True)

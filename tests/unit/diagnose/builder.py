@@ -1,8 +1,9 @@
 """Synthetic but AWS-shaped evidence for diagnose tests.
 
 Values follow the signals reference (shared/reference/aws-api-gateway-signals.md), not the engine: e.g. a REST
-Lambda timeout is status 504, error.responseType INTEGRATION_TIMEOUT, error.message "Endpoint request timed
-out", responseLatency ~29010 ms (§4.7 C55, AZUL #6284); a Lambda function error is 502 with integration.error
+integration timeout is status 504, error.responseType INTEGRATION_TIMEOUT, error.message "Endpoint request timed
+out", responseLatency ~29010 ms (§4.7 C55, AZUL #6284), and carries no integration request id (§15.5: pass
+`integration_request_id=None`); a Lambda function error is 502 with integration.error
 "Lambda Customer Function Error:<message>" on REST and 500 with "The Lambda function returned the following
 error: ..." on HTTP APIs (§4.5 C47). Empty log values ("-") are NA, as the collectors produce them.
 """
@@ -177,6 +178,14 @@ class Stage:
 
     def lambda_log(self, **values: Any) -> None:
         self.lambda_lines.append({"function": FUNCTION, **values})
+
+    def lambda_text(self, lines: list[tuple[datetime, str]], function: str = FUNCTION) -> None:
+        """Lambda log lines as CloudWatch holds them (event time, message), read by the real parser."""
+        from apigwops.evidence.lambdalog import parse_lambda_events
+
+        times = [int(at.timestamp() * 1000) for at, _ in lines]
+        frame = parse_lambda_events(function, times, [message for _, message in lines])
+        self.lambda_lines.extend(frame.to_dict("records"))
 
     def metric(
         self, namespace: str, metric: str, value: float, minute: float = ONSET_MINUTE, dims: str = ""
