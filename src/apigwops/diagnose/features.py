@@ -38,6 +38,7 @@ def prepare_requests(evidence: Evidence, latency_threshold_ms: float | None) -> 
     _add_route_features(frame, evidence)
     _add_rate_features(frame, evidence)
     _add_lambda_features(frame, evidence)
+    _add_waf_features(frame, evidence)
     frame["gateway_overhead"] = frame["response_latency"] - frame["integration_latency"].fillna(0)
     frame["failed"] = (frame["status"] >= 400).fillna(False).astype(bool)
     threshold = latency_threshold_ms if latency_threshold_ms is not None else adaptive_threshold(frame)
@@ -139,6 +140,27 @@ def _add_rate_features(frame: pd.DataFrame, evidence: Evidence) -> None:
     per_key_second = frame.groupby([keys.fillna(""), second], dropna=False)["time"].transform("size")
     over = (pd.to_numeric(per_key_second, errors="coerce") > frame["usage_plan_rate"]) & keys.notna()
     frame["over_key_rate"] = over.fillna(False).astype(bool)
+
+
+def _add_waf_features(frame: pd.DataFrame, evidence: Evidence) -> None:
+    """The terminating WAF action of each request, from its WAF log record. WAF's `httpRequest.requestId` is
+    API Gateway's extended request id (§15.6), so the join is on `$context.extendedRequestId`; without it in
+    the access log (or without WAF logs) the column is NA."""
+    waf = evidence.waf
+    import pandas as pd
+
+    frame["waf_action"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    if waf.empty or "request_id" not in waf.columns:
+        return
+    logged = waf[(waf["source"].astype("string") == "log").fillna(False) & waf["request_id"].notna()]
+    if logged.empty:
+        return
+    actions = logged.drop_duplicates("request_id", keep="last").set_index(
+        logged["request_id"].astype("string")
+    )
+    lookup = actions["action"].astype("string")
+    lookup.index = lookup.index.astype("string")
+    frame["waf_action"] = frame["extended_request_id"].astype("string").map(lookup).astype("string")
 
 
 def _add_lambda_features(frame: pd.DataFrame, evidence: Evidence) -> None:

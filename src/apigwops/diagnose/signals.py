@@ -210,31 +210,103 @@ def _most_common_init_error(failures: pd.DataFrame) -> str | None:
 
 
 def _waf_signals(evidence: Evidence) -> dict[str, Any]:
+    """WAF as it answers (§7.3, §15.6): BLOCK is the 403 family's; CAPTCHA (405) and Challenge (202) are their
+    own findings; rules in COUNT are reported as what they would do."""
     import pandas as pd
 
     waf = evidence.waf
     out: dict[str, Any] = {"waf_blocked": None, "waf_top_rule": None, "waf_top_rule_type": None}
-    out.update({"waf_top_rule_count": None, "waf_rate_based_blocked": None})
+    out.update({"waf_top_rule_count": None, "waf_rate_based_blocked": None, "waf_rate_key": None})
+    out.update({"waf_top_labels": None})
+    for kind in ("captcha", "challenge"):
+        out.update({f"waf_{kind}": None, f"waf_{kind}_rule": None, f"waf_{kind}_reason": None})
+    out.update({"waf_count_matches": None, "waf_count_top_rule": None, "waf_count_top_rule_count": None})
+    out.update({"waf_count_would_block": None, "waf_count_would": None})
     if waf.empty:
         blocked = _metric_sum(evidence, "AWS/WAFV2", "BlockedRequests")
         out["waf_blocked"] = None if blocked is None else int(blocked)
         return out
-    blocks = waf[waf["action"].astype("string").isin(["BLOCK", "CAPTCHA", "CHALLENGE"]).fillna(False)]
-    weight = pd.to_numeric(blocks["weight"], errors="coerce").fillna(1) if "weight" in blocks else 1
-    out["waf_blocked"] = int(pd.Series(weight, index=blocks.index).sum()) if len(blocks) else 0
-    if blocks.empty:
+    weight = (
+        pd.to_numeric(waf["weight"], errors="coerce").fillna(1)
+        if "weight" in waf
+        else waf.index.to_series() * 0 + 1
+    )
+    action = waf["action"].astype("string").str.upper()
+    blocks = (action == "BLOCK").fillna(False)
+    out["waf_blocked"] = int(weight[blocks].sum())
+    for kind in ("captcha", "challenge"):
+        out.update(_interstitial_signals(waf, weight, (action == kind.upper()).fillna(False), kind))
+    out.update(_count_signals(waf, weight))
+    if not bool(blocks.any()):
         return out
-    inner = blocks["rule_group_rule"].astype("string")
-    rule = blocks["terminating_rule_id"].astype("string").fillna("?")
+    rows = waf[blocks]
+    inner = rows["rule_group_rule"].astype("string")
+    rule = rows["terminating_rule_id"].astype("string").fillna("?")
     name = rule.where(inner.isna(), rule + " / " + inner)
-    totals = pd.Series(weight, index=blocks.index).groupby(name).sum().sort_values(ascending=False)
+    totals = weight[blocks].groupby(name).sum().sort_values(ascending=False)
     top = str(totals.index[0])
     out["waf_top_rule"] = top
     out["waf_top_rule_count"] = int(totals.iloc[0])
-    out["waf_top_rule_type"] = str(blocks.loc[name == top, "terminating_rule_type"].iloc[0])
-    rate_based = blocks["terminating_rule_type"].astype("string") == "RATE_BASED"
-    out["waf_rate_based_blocked"] = int(pd.Series(weight, index=blocks.index)[rate_based.fillna(False)].sum())
+    out["waf_top_rule_type"] = str(rows.loc[name == top, "terminating_rule_type"].iloc[0])
+    rate_based = (rows["terminating_rule_type"].astype("string") == "RATE_BASED").fillna(False)
+    out["waf_rate_based_blocked"] = int(weight[blocks][rate_based].sum())
+    out["waf_rate_key"] = _top_value(rows.loc[rate_based, "rate_key"]) if "rate_key" in rows else None
+    out["waf_top_labels"] = _top_labels(rows)
     return out
+
+
+def _top_value(values: pd.Series) -> str | None:
+    present = values.dropna().astype(str)
+    return str(present.value_counts().index[0]) if len(present) else None
+
+
+def _top_labels(rows: pd.DataFrame, limit: int = 3) -> str | None:
+    if "labels" not in rows:
+        return None
+    labels = Counter(label for joined in rows["labels"].dropna() for label in str(joined).split(";") if label)
+    return ", ".join(name for name, _ in labels.most_common(limit)) or None
+
+
+def _interstitial_signals(waf: pd.DataFrame, weight: pd.Series, mask: pd.Series, kind: str) -> dict[str, Any]:
+    """A terminating CAPTCHA / CHALLENGE is one served to a request without a valid token (a valid token is a
+    non-terminating match): 405 with the puzzle, or 202 with the silent challenge."""
+    import pandas as pd
+
+    if not bool(mask.any()):
+        return {}
+    rows = waf[mask]
+    rule = rows["terminating_rule_id"].astype("string").fillna("?")
+    reasons = rows["token_failure"] if "token_failure" in rows else pd.Series(dtype="string")
+    return {
+        f"waf_{kind}": int(weight[mask].sum()),
+        f"waf_{kind}_rule": str(weight[mask].groupby(rule).sum().sort_values(ascending=False).index[0]),
+        f"waf_{kind}_reason": _top_value(reasons) or "not logged",
+    }
+
+
+def _count_signals(waf: pd.DataFrame, weight: pd.Series) -> dict[str, Any]:
+    if "count_rules" not in waf:
+        return {}
+    matched = waf["count_rules"].notna()
+    if not bool(matched.any()):
+        return {"waf_count_matches": 0}
+    rules: Counter[str] = Counter()
+    would: dict[str, str] = {}
+    block = 0
+    for joined, w in zip(waf.loc[matched, "count_rules"], weight[matched], strict=True):
+        entries = [e.rpartition("=") for e in str(joined).split(";") if e]
+        for rule, _, action in entries:
+            rules[rule] += int(w)
+            would[rule] = action
+        block += int(w) if any(action == "BLOCK" for _, _, action in entries) else 0
+    top, count = rules.most_common(1)[0]
+    return {
+        "waf_count_matches": int(weight[matched].sum()),
+        "waf_count_top_rule": top,
+        "waf_count_top_rule_count": count,
+        "waf_count_would_block": block,
+        "waf_count_would": would[top],
+    }
 
 
 def _token_signals(evidence: Evidence) -> dict[str, Any]:

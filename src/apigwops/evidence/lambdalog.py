@@ -41,7 +41,8 @@ INIT_ERROR_TYPES = frozenset(
     }
 )
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-_REQUEST_ID = re.compile(rf"(?:RequestId:\s*|\b)({_UUID})")
+# Platform lines name the id after `RequestId:`; other lines (timeouts, runtime error lines) carry a bare UUID.
+_REQUEST_ID = re.compile(rf"RequestId:\s*([0-9A-Za-z][\w-]*)|\b({_UUID})")
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("start", re.compile(r"^START RequestId:")),
     ("end", re.compile(r"^END RequestId:")),
@@ -112,14 +113,14 @@ def parse_line(message: str) -> dict[str, Any]:
     return _parse_text(text)
 
 
+def _request_id(text: str) -> str | None:
+    found = _REQUEST_ID.search(text)
+    return (found.group(1) or found.group(2)) if found else None
+
+
 def _parse_text(text: str) -> dict[str, Any]:
     kind = classify(text)
-    found = _REQUEST_ID.search(text)
-    row: dict[str, Any] = {
-        "request_id": found.group(1) if found else None,
-        "kind": kind,
-        "log_format": "text",
-    }
+    row: dict[str, Any] = {"request_id": _request_id(text), "kind": kind, "log_format": "text"}
     if kind in ("report", "init", "restore"):
         for column, pattern in _TEXT_FIELDS.items():
             value = pattern.search(text)
@@ -161,9 +162,8 @@ def _parse_json(record: dict[str, Any]) -> dict[str, Any]:
     if _TIMED_OUT.search(
         message
     ):  # older Node runtimes return the timeout as {"errorMessage": "... Task timed out"}
-        found = _REQUEST_ID.search(message)
         row.update(kind="timeout", status="timeout")
-        row["request_id"] = row["request_id"] or (found.group(1) if found else None)
+        row["request_id"] = row["request_id"] or _request_id(message)
     return row
 
 

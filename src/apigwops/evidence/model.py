@@ -118,8 +118,14 @@ WAF_COLUMNS = (
     "country",
     "uri",
     "http_method",
-    "request_id",
+    "request_id",  # httpRequest.requestId: API Gateway's *extended* request id (§15.6)
     "weight",
+    "labels",  # ";"-joined label names (managed rules label what they match)
+    "count_rules",  # ";"-joined "<rule>=<action it would take>" of rules in COUNT that matched (§15.6)
+    "token_failure",  # CAPTCHA/Challenge token failure reason: TOKEN_MISSING, TOKEN_EXPIRED, ...
+    "response_code",  # responseCodeSent / captcha or challenge responseCode (405, 202, a custom code)
+    "rate_key",  # a rate-based rule's aggregation key and value, e.g. "IP=198.51.100.9"
+    "source_id",  # httpSourceId: <account>:<api-id>:<stage> for API Gateway
 )
 REQUEST_COUNT_COLUMNS = ("minute", "status", "count")  # minute: UTC, floored; status: Int64 (NA: unparsed)
 METRIC_COLUMNS = ("namespace", "metric", "stat", "dimensions", "timestamp", "value")

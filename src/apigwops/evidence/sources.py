@@ -178,7 +178,7 @@ def lambda_logs(function: str) -> Source:
         frame = parse_lambda_events(function, events.times, events.messages)
         configured = next((f.log_format for f in ctx.config.functions if f.name == function), None)
         part = Part(
-            checks=[Check(f"lambda-logs:{function}", "ok", *_log_format_read(group, frame, configured))],
+            checks=[Check(f"lambda-logs:{function}", "ok", *log_format_read(group, frame, configured))],
             bytes_scanned=events.bytes_scanned,
         )
         part.add("lambda_logs", frame)
@@ -187,7 +187,7 @@ def lambda_logs(function: str) -> Source:
     return read
 
 
-def _log_format_read(group: str, frame: pd.DataFrame, configured: str | None) -> tuple[str, dict[str, Any]]:
+def log_format_read(group: str, frame: pd.DataFrame, configured: str | None) -> tuple[str, dict[str, Any]]:
     """Which log format the function is set to write (LoggingConfig.LogFormat) and which was read (§15.3):
     a function switched between Text and JSON holds both in the window, and a reason says so."""
     formats = frame["log_format"].value_counts()

@@ -202,8 +202,18 @@ class Stage:
         )
 
     def waf(
-        self, count: int, *, rule: str, rule_type: str, inner: str | None = None, action: str = "BLOCK"
+        self,
+        count: int,
+        *,
+        rule: str,
+        rule_type: str,
+        inner: str | None = None,
+        action: str = "BLOCK",
+        request_ids: list[str] | None = None,
+        **extra: Any,
     ) -> None:
+        """WAF log records; `request_ids` are the requests' extended request ids (WAF's httpRequest.requestId,
+        §15.6), `extra` any other WAF column (labels, count_rules, token_failure, ...)."""
         for i in range(count):
             self.waf_rows.append(
                 {
@@ -217,8 +227,9 @@ class Stage:
                     "country": "US",
                     "uri": "/orders",
                     "http_method": "POST",
-                    "request_id": None,
+                    "request_id": request_ids[i] if request_ids else None,
                     "weight": 1,
+                    **extra,
                 }
             )
 
