@@ -170,3 +170,14 @@ def test_the_frame_carries_status_error_type_and_format_per_line() -> None:
     assert list(frame["log_format"]) == ["json", "json", "text", "text"]
     assert frame["restore_duration_ms"].iloc[3] == 289.11
     assert frame["memory_size_mb"].iloc[1] == 512
+
+
+def test_the_logs_insights_query_filters_with_the_same_pattern() -> None:
+    """Logs Insights (the default engine on AWS) selects Lambda lines with the same regex as the scan engine."""
+    from apigwops.evidence.insights_queries import events_query
+
+    query = events_query(LAMBDA_LOG_REGEX)
+    literal = query.split("| filter @message like ", 1)[1].split("\n", 1)[0]
+    assert literal == f"/{LAMBDA_LOG_REGEX}/"  # no "/" to escape: Insights reads it as written
+    for needle in ("INIT_REPORT", "RESTORE_REPORT", "Status: ", "platform\\.", "Task timed out"):
+        assert needle in literal
