@@ -194,7 +194,8 @@ def _add_lambda_features(frame: pd.DataFrame, evidence: Evidence) -> None:
         return
     function = _route_functions(frame, evidence)
     end = frame["time"] + pd.to_timedelta(frame["response_latency"].fillna(0).astype("float64"), unit="ms")
-    by_time = _near(frame.index[unjoined], function, end, facts.timeout_ends, JOIN_TOLERANCE_MS)
+    latency = frame["response_latency"].astype("float64")
+    by_time = _near(frame.index[unjoined], function, end, latency, facts.timeout_ends)
     frame.loc[by_time, "lambda_timed_out"] = True
     start = frame["time"]
     init_join = _during(frame.index[unjoined], function, start, end, facts.init_failure_times)
@@ -213,8 +214,8 @@ class InvocationFacts:
     timed_out: set[str]
     cold: set[str]
     init_failed: set[str]
-    timeout_ends: pd.DataFrame  # function, time: invocations that hit the function's own timeout
-    init_failure_times: pd.DataFrame  # function, time: failed inits (INIT_REPORT carries no request id)
+    timeout_ends: pd.DataFrame  # function, time, duration: invocations that hit the function's own timeout
+    init_failure_times: pd.DataFrame  # function, time, duration: failed inits (INIT_REPORT has no request id)
 
 
 def invocation_facts(logs: pd.DataFrame) -> InvocationFacts:
@@ -241,9 +242,15 @@ def invocation_facts(logs: pd.DataFrame) -> InvocationFacts:
     def ids(mask: pd.Series) -> set[str]:
         return set(rid[mask].dropna().astype(str))
 
+    duration = _number_column(logs, "duration_ms")
+
     def times(mask: pd.Series) -> pd.DataFrame:
         return pd.DataFrame(
-            {"function": logs.loc[mask, "function"].astype("string"), "time": logs.loc[mask, "time"]}
+            {
+                "function": logs.loc[mask, "function"].astype("string"),
+                "time": logs.loc[mask, "time"],
+                "duration": duration[mask],
+            }
         )
 
     return InvocationFacts(
@@ -301,19 +308,22 @@ def _route_functions(frame: pd.DataFrame, evidence: Evidence) -> pd.Series:
 
 
 def _near(
-    rows: pd.Index, function: pd.Series, end: pd.Series, events: pd.DataFrame, tolerance_ms: int
+    rows: pd.Index, function: pd.Series, end: pd.Series, latency: pd.Series, events: pd.DataFrame
 ) -> pd.Index:
-    """The requests among `rows` whose route's function logged one of `events` within `tolerance_ms` of the
-    request's end (a function timeout surfaces when the response does)."""
+    """The requests among `rows` whose route's function logged one of `events` within the join tolerance of
+    the request's end (a function timeout reaches the client when the invocation ends), and whose logged
+    duration fits in the request's latency (an invocation cannot run longer than the request it answered)."""
     import pandas as pd
 
     if events.empty or len(rows) == 0:
         return rows[:0]
-    left = pd.DataFrame({"function": function.loc[rows], "end": end.loc[rows]}, index=rows).dropna()
+    left = pd.DataFrame(
+        {"function": function.loc[rows], "end": end.loc[rows], "latency": latency.loc[rows]}, index=rows
+    ).dropna(subset=["function", "end"])
     if left.empty:
         return rows[:0]
     left = left.reset_index(names="row").sort_values("end")
-    right = events.dropna().rename(columns={"time": "event"}).sort_values("event")
+    right = events.dropna(subset=["function", "time"]).rename(columns={"time": "event"}).sort_values("event")
     left["end"] = left["end"].astype("datetime64[ms, UTC]")
     right["event"] = right["event"].astype("datetime64[ms, UTC]")
     joined = pd.merge_asof(
@@ -323,9 +333,11 @@ def _near(
         right_on="event",
         by="function",
         direction="nearest",
-        tolerance=pd.Timedelta(milliseconds=tolerance_ms),
+        tolerance=pd.Timedelta(milliseconds=JOIN_TOLERANCE_MS),
     )
-    found: pd.Index = pd.Index(joined.loc[joined["event"].notna(), "row"])
+    fits = joined["duration"].isna() | joined["latency"].isna()
+    fits = fits | (joined["duration"] <= joined["latency"] + JOIN_TOLERANCE_MS)
+    found: pd.Index = pd.Index(joined.loc[joined["event"].notna() & fits, "row"])
     return found
 
 
@@ -341,7 +353,7 @@ def _during(
         return rows[:0]
     slack = pd.Timedelta(milliseconds=JOIN_TOLERANCE_MS)
     hits = []
-    for name, group in events.dropna().groupby("function"):
+    for name, group in events.dropna(subset=["function", "time"]).groupby("function"):
         times = group["time"].astype("datetime64[ms, UTC]").sort_values().to_numpy()
         mine = rows[(function.loc[rows] == name).fillna(False).to_numpy(dtype=bool)]
         if len(mine) == 0:

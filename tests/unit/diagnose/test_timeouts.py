@@ -218,3 +218,15 @@ def test_a_timeout_in_the_function_report_alone_is_not_taken_for_an_integration_
     stage = _outlived("REST", "current", finished=0, timed_out=N)
     report = diagnose(stage.build(), playbooks=PLAYBOOKS)
     assert [(f.id, f.count) for f in report.findings] == [("integration-timeout", N)]
+
+
+def test_a_short_error_ending_next_to_another_invocations_timeout_is_not_that_timeout() -> None:
+    """The time join also checks the duration: a 300 ms function error cannot be a 10 s invocation's end."""
+    stage, _ = _function_timed_out_first("current", execution_logs=False)
+    timeout_end = stage.rows[-1]["time"] + timedelta(milliseconds=10030)
+    (short,) = stage.traffic(1, status=502, start=0, latency=300, integration_request_id=None)
+    stage.rows[-1]["time"] = timeout_end - timedelta(milliseconds=300)  # ends together with that timeout
+    frame, _ = prepare_requests(stage.build(), None)
+    flags = dict(zip(frame["request_id"], frame["lambda_timed_out"], strict=True))
+    assert not flags[short]
+    assert sum(bool(v) for v in flags.values()) == N
