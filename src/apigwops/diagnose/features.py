@@ -228,7 +228,7 @@ def invocation_facts(logs: pd.DataFrame) -> InvocationFacts:
     from apigwops.evidence.lambdalog import INIT_ERROR_TYPES
 
     kind = logs["kind"].astype("string")
-    status = _text_column(logs, "status")
+    status = _text_column(logs, "invocation_status")
     error_type = _text_column(logs, "error_type")
     rid = logs["request_id"].astype("string")
     report = (kind == "report").fillna(False)
@@ -291,7 +291,8 @@ def _text_column(logs: pd.DataFrame, column: str) -> pd.Series:
 
     if column not in logs.columns:  # a bundle written before the column existed
         return pd.Series(pd.NA, index=logs.index, dtype="string")
-    return logs[column].astype("string").str.lower() if column == "status" else logs[column].astype("string")
+    text = logs[column].astype("string")
+    return text.str.lower() if column == "invocation_status" else text
 
 
 def _number_column(logs: pd.DataFrame, column: str) -> pd.Series:

@@ -182,7 +182,11 @@ def init_failures(logs: pd.DataFrame) -> pd.DataFrame:
 
     kind = logs["kind"].astype("string")
     missing = pd.Series(pd.NA, index=logs.index, dtype="string")
-    status = logs["status"].astype("string").str.lower() if "status" in logs.columns else missing
+    status = (
+        logs["invocation_status"].astype("string").str.lower()
+        if "invocation_status" in logs.columns
+        else missing
+    )
     error_type = logs["error_type"].astype("string") if "error_type" in logs.columns else missing
     reports = ((kind == "init") & status.isin(["error", "timeout", "failure"])).fillna(False)
     if bool(reports.any()):
@@ -199,7 +203,7 @@ def _most_common_init_error(failures: pd.DataFrame) -> str | None:
     names: Counter[str] = Counter()
     for error_type, status in zip(
         failures.get("error_type", [None] * len(failures)),
-        failures.get("status", [None] * len(failures)),
+        failures.get("invocation_status", [None] * len(failures)),
         strict=True,
     ):
         if isinstance(error_type, str) and error_type:
@@ -436,8 +440,8 @@ def _timeout_signals(
     reports = mine[(mine["kind"].astype("string") == "report").fillna(False)]
     duration = pd.to_numeric(reports["duration_ms"], errors="coerce")
     past = reports[(duration >= timeout_ms).fillna(False)]
-    if "status" in past.columns:
-        status = past["status"].astype("string").str.lower()
+    if "invocation_status" in past.columns:
+        status = past["invocation_status"].astype("string").str.lower()
     else:
         status = pd.Series(pd.NA, index=past.index, dtype="string")
     timed_out_ids = set(

@@ -13,7 +13,7 @@ Real accounts hold every generation of what Lambda writes (signals reference §1
   `errorMessage`.
 
 Every line becomes one row with its `kind` (start, end, report, timeout, error, init, restore, other), the
-invocation's `status` (success, error, failure, timeout) and `error_type` where the line says them, and the
+invocation's `invocation_status` (success, error, failure, timeout) and `error_type` where the line says them, and the
 REPORT metrics. `log_format` says whether the line was text or JSON, so a check can say which was read.
 """
 
@@ -131,11 +131,13 @@ def _parse_text(text: str) -> dict[str, Any]:
         if kind == "restore" and not text.startswith("RESTORE_REPORT"):
             row.pop("restore_duration_ms", None)
         status = _STATUS.search(text)
-        row["status"] = status.group(1).lower() if status else ("success" if kind == "report" else None)
+        row["invocation_status"] = (
+            status.group(1).lower() if status else ("success" if kind == "report" else None)
+        )
         error_type = _ERROR_TYPE.search(text)
         row["error_type"] = error_type.group(1) if error_type else None
     elif kind == "timeout":
-        row["status"] = "timeout"
+        row["invocation_status"] = "timeout"
     elif kind == "error":
         runtime = _RUNTIME_ERROR.search(text)
         row["error_type"] = runtime.group(1) if runtime else None
@@ -162,7 +164,7 @@ def _parse_json(record: dict[str, Any]) -> dict[str, Any]:
     if _TIMED_OUT.search(
         message
     ):  # older Node runtimes return the timeout as {"errorMessage": "... Task timed out"}
-        row.update(kind="timeout", status="timeout")
+        row.update(kind="timeout", invocation_status="timeout")
         row["request_id"] = row["request_id"] or _request_id(message)
     return row
 
@@ -183,7 +185,7 @@ def _parse_platform(kind_name: str, body: dict[str, Any]) -> dict[str, Any]:
         elif kind_name == "platform.restoreReport" and "duration_ms" in row:
             row["restore_duration_ms"] = row.pop("duration_ms")
     if kind in ("report", "init") and body.get("status"):
-        row["status"] = str(body["status"]).lower()
+        row["invocation_status"] = str(body["status"]).lower()
     if body.get("errorType"):
         row["error_type"] = str(body["errorType"])
     return row
@@ -202,7 +204,7 @@ def parse_lambda_events(function: str, times: Sequence[Any], messages: Sequence[
             "function": pd.Series([function] * len(rows), dtype="string"),
         }
     )
-    for column in ("request_id", "kind", "status", "error_type", "log_format"):
+    for column in ("request_id", "kind", "invocation_status", "error_type", "log_format"):
         frame[column] = pd.Series([r.get(column) for r in rows], dtype="object").astype("string")
     for column in _NUMBER_COLUMNS:
         numbers = pd.to_numeric(pd.Series([r.get(column) for r in rows], dtype="object"), errors="coerce")

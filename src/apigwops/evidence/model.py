@@ -96,7 +96,7 @@ LAMBDA_LOG_COLUMNS = (
     "function",
     "request_id",
     "kind",  # start | end | report | timeout | error | init | restore | other
-    "status",  # success | error | failure | timeout (REPORT, INIT_REPORT, platform.report/initReport)
+    "invocation_status",  # success | error | failure | timeout (REPORT, INIT_REPORT, platform.*Report)
     "error_type",  # e.g. Runtime.ExitError, Runtime.ImportModuleError (REPORT/INIT_REPORT, JSON errorType)
     "duration_ms",
     "billed_duration_ms",

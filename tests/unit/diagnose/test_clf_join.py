@@ -14,8 +14,7 @@ from apigwops.evidence.accesslog import parse_access_lines
 from apigwops.evidence.execlog import parse_execution_events
 from apigwops.evidence.logformat import compile_format
 from apigwops.evidence.model import Evidence
-
-from .builder import START, Stage
+from tests.builders.stage import START, Stage
 
 PLAYBOOKS = load_playbooks()
 # §8.1, verbatim (with the console's `\` continuations)

@@ -16,8 +16,7 @@ from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.loader import load_playbooks
 from apigwops.diagnose.report import Report
 from apigwops.evidence.model import ApiKey, Authorizer, Change, LambdaFunction, Route, TokenFinding, UsagePlan
-
-from .builder import FUNCTION, ONSET_MINUTE, START, Stage, healthy, http_route, lambda_route
+from tests.builders.stage import FUNCTION, ONSET_MINUTE, START, Stage, healthy, http_route, lambda_route
 
 N = 120  # incident requests in every scenario
 PLAYBOOKS = load_playbooks()
@@ -656,7 +655,7 @@ def s_init_failure_rest() -> Stage:
         stage.lambda_log(
             time=row["time"],
             kind="init",
-            status="error",
+            invocation_status="error",
             error_type="Runtime.ImportModuleError",
             init_duration_ms=380.2,
             message="INIT_REPORT Init Duration: 380.20 ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError",
@@ -678,7 +677,7 @@ def s_init_failure_http() -> Stage:
         stage.lambda_log(
             time=row["time"],
             kind="init",
-            status="timeout",
+            invocation_status="timeout",
             init_duration_ms=10000.0,
             message="INIT_REPORT Init Duration: 10000.00 ms\tPhase: init\tStatus: timeout",
         )

@@ -14,8 +14,7 @@ from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.loader import load_playbooks
 from apigwops.evidence.lambdalog import parse_lambda_events
 from apigwops.evidence.sources import log_format_read
-
-from .builder import FUNCTION, ONSET_MINUTE, Stage, healthy
+from tests.builders.stage import FUNCTION, ONSET_MINUTE, Stage, healthy
 
 N = 40
 PLAYBOOKS = load_playbooks()

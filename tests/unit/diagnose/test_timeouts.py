@@ -21,8 +21,7 @@ import pytest
 from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.features import prepare_requests
 from apigwops.diagnose.loader import load_playbooks
-
-from .builder import FUNCTION, ONSET_MINUTE, Stage, healthy
+from tests.builders.stage import FUNCTION, ONSET_MINUTE, Stage, healthy
 
 N = 40
 PLAYBOOKS = load_playbooks()

@@ -7,8 +7,7 @@ from __future__ import annotations
 from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.features import prepare_requests
 from apigwops.diagnose.loader import load_playbooks
-
-from .builder import ONSET_MINUTE, Stage, healthy
+from tests.builders.stage import ONSET_MINUTE, Stage, healthy
 
 N = 40
 PLAYBOOKS = load_playbooks()

@@ -27,7 +27,7 @@ def test_lambda_python_logging_page_report_with_init_duration() -> None:
     assert all(re.search(LAMBDA_LOG_REGEX, line) for line in lines)
     frame = parse_lambda_events("my-function", [T, T + 1, T + 2], lines)
     report = frame.iloc[2]
-    assert (report["kind"], report["request_id"], report["status"]) == (
+    assert (report["kind"], report["request_id"], report["invocation_status"]) == (
         "report",
         "8f507cfc-xmpl-4697-b07a-ac58fc914c95",
         "success",
@@ -102,7 +102,7 @@ def test_lambda_telemetry_schema_reference_init_report_and_runtime_done() -> Non
     }
 }"""
     init = parse_line(init_report)
-    assert (init["kind"], init.get("init_duration_ms"), init.get("status")) == ("init", 125.33, None)
+    assert (init["kind"], init.get("init_duration_ms"), init.get("invocation_status")) == ("init", 125.33, None)
     done = parse_line(runtime_done)
     assert done["kind"] == "other"  # repeats what platform.report says: never counted twice
     assert done["request_id"] == "6d68ca91-49c9-448d-89b8-7ca3e6dc66aa"

@@ -119,28 +119,39 @@ JSON_APP_INFO = json.dumps(
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        (REPORT_TIMEOUT, {"kind": "report", "status": "timeout", "duration_ms": 180000.0, "request_id": RID}),
-        (REPORT_TIMEOUT_COLD, {"kind": "report", "status": "timeout", "init_duration_ms": 578.07}),
-        (REPORT_CRASH, {"kind": "report", "status": "error", "error_type": "Runtime.ExitError"}),
+        (
+            REPORT_TIMEOUT,
+            {"kind": "report", "invocation_status": "timeout", "duration_ms": 180000.0, "request_id": RID},
+        ),
+        (REPORT_TIMEOUT_COLD, {"kind": "report", "invocation_status": "timeout", "init_duration_ms": 578.07}),
+        (REPORT_CRASH, {"kind": "report", "invocation_status": "error", "error_type": "Runtime.ExitError"}),
         (
             INIT_TIMEOUT,
-            {"kind": "init", "status": "timeout", "init_duration_ms": 10000.0, "request_id": None},
+            {"kind": "init", "invocation_status": "timeout", "init_duration_ms": 10000.0, "request_id": None},
         ),
-        (INIT_ERROR, {"kind": "init", "status": "error", "error_type": "Runtime.ImportModuleError"}),
-        (OLD_TIMEOUT, {"kind": "timeout", "status": "timeout", "request_id": RID}),
+        (
+            INIT_ERROR,
+            {"kind": "init", "invocation_status": "error", "error_type": "Runtime.ImportModuleError"},
+        ),
+        (OLD_TIMEOUT, {"kind": "timeout", "invocation_status": "timeout", "request_id": RID}),
         (RESTORE_START, {"kind": "restore"}),
         (RESTORE_REPORT, {"kind": "restore", "restore_duration_ms": 289.11}),
         (REPORT_RESTORED, {"kind": "report", "restore_duration_ms": 289.11, "billed_duration_ms": 164.0}),
         (JSON_START, {"kind": "start", "request_id": RID, "log_format": "json"}),
         (
             JSON_REPORT_TIMEOUT,
-            {"kind": "report", "status": "timeout", "duration_ms": 10000.0, "init_duration_ms": 402.5},
+            {
+                "kind": "report",
+                "invocation_status": "timeout",
+                "duration_ms": 10000.0,
+                "init_duration_ms": 402.5,
+            },
         ),
         (
             JSON_INIT_REPORT_ERROR,
             {
                 "kind": "init",
-                "status": "error",
+                "invocation_status": "error",
                 "error_type": "Runtime.ImportModuleError",
                 "init_duration_ms": 412.31,
             },
@@ -166,7 +177,7 @@ def test_the_frame_carries_status_error_type_and_format_per_line() -> None:
     lines = [JSON_START, JSON_REPORT_TIMEOUT, INIT_ERROR, REPORT_RESTORED]
     frame = parse_lambda_events("orders-fn", [T + i for i in range(len(lines))], lines)
     assert list(frame["kind"]) == ["start", "report", "init", "report"]
-    assert list(frame["status"].fillna("-")) == ["-", "timeout", "error", "success"]
+    assert list(frame["invocation_status"].fillna("-")) == ["-", "timeout", "error", "success"]
     assert list(frame["log_format"]) == ["json", "json", "text", "text"]
     assert frame["restore_duration_ms"].iloc[3] == 289.11
     assert frame["memory_size_mb"].iloc[1] == 512
