@@ -56,8 +56,13 @@ def _safe_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    """A real moto server on 127.0.0.1 (HTTP), shared by the session; yields its endpoint URL."""
+    """A real moto server on 127.0.0.1 (HTTP), shared by the session; yields its endpoint URL. Taught Lambda's
+    `LoggingConfig` as the sandbox's own moto process is (`apigwops.sandbox.moto_patches`)."""
     from moto.server import ThreadedMotoServer
+
+    from apigwops.sandbox.moto_patches import add_lambda_logging_config
+
+    add_lambda_logging_config()
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

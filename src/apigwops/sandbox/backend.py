@@ -3,8 +3,9 @@
 Durations are "virtual" milliseconds, the ones AWS would log; the stage sleeps them times the time scale.
 Execution environments are modelled so that cold starts happen where they would: the first invocation,
 an invocation that finds every warm environment busy, or one after an environment sat idle too long.
-Log line formats: START/END/REPORT with `Init Duration` and `Task timed out after N seconds` (signals
-reference §4.5 C50, §4.7 C56, §11.5).
+One backend per function: it knows the function's configured Timeout, so an invocation whose work runs past
+it ends as Lambda ends it (a timeout at the limit, §4.5 C50, §15.1) rather than by a forced outcome. The lines
+the function logs, in its log format, are `lambda_logs.py`'s.
 """
 
 from __future__ import annotations
@@ -15,36 +16,20 @@ import random
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Literal
+from dataclasses import dataclass
 
-from apigwops.sandbox.constants import FUNCTION_MEMORY_MB, FUNCTION_TIMEOUT_S
+from apigwops.sandbox import constants as c
+from apigwops.sandbox.invocation import Invocation, Outcome
+from apigwops.sandbox.lambda_logs import render
 
-Outcome = Literal["ok", "error", "timeout", "malformed", "too-large"]
+__all__ = ["Invocation", "LambdaBackend", "Outcome", "lambda_proxy_response"]
+
 IDLE_EXPIRY_S = 600.0  # virtual seconds an environment stays warm
 ERROR_MESSAGE = "upstream users-db unavailable"
 TOO_LARGE_MESSAGE = "Response payload size exceeded maximum allowed payload size (6291556 bytes)."
-
-
-@dataclass
-class Invocation:
-    """One invocation as Lambda saw it; `lines` are (virtual ms after start, message)."""
-
-    request_id: str
-    outcome: Outcome
-    duration_ms: float
-    init_ms: float | None
-    environment: int
-    concurrency: int = 1  # executions in flight when this one started (ConcurrentExecutions)
-    status_code: int = 200
-    body: str = ""
-    error_message: str = ""
-    lines: list[tuple[float, str]] = field(default_factory=list)
-
-    @property
-    def function_error(self) -> bool:
-        return self.outcome in ("error", "timeout", "too-large")
+# A runtime that cannot import the handler's module (§15.1 INIT_REPORT, issue 10: Runtime.ImportModuleError)
+INIT_ERROR_TYPE = "Runtime.ImportModuleError"
+INIT_ERROR_MESSAGE = "Unable to import module 'app': No module named 'requests'"
 
 
 @dataclass
@@ -57,7 +42,16 @@ class _Env:
 class LambdaBackend:
     """Thread-safe pool of execution environments for one function."""
 
-    def __init__(self, *, rng: random.Random, time_scale: float) -> None:
+    def __init__(
+        self,
+        *,
+        rng: random.Random,
+        time_scale: float,
+        function: c.Function = c.FUNCTIONS[0],
+        log_format: c.LambdaLogFormat = c.DEFAULT_LAMBDA_LOG_FORMAT,
+    ) -> None:
+        self.function = function
+        self.log_format = log_format
         self._rng = rng
         self._scale = time_scale
         self._lock = threading.Lock()
@@ -101,16 +95,41 @@ class LambdaBackend:
         backend_status: int | None = None,
         min_duration_ms: float = 0.0,
     ) -> Invocation:
-        """Run (virtually) one invocation; the caller must `release(inv.environment)` when it is answered."""
-        env, cold = self._acquire(force_cold)
+        """Run (virtually) one invocation; the caller must `release(inv.environment)` when it is answered.
+
+        `min_duration_ms` is how long the function's work takes (a slow downstream); past the function's
+        configured Timeout, Lambda stops it there and the invocation is a timeout."""
+        env, cold = self._acquire(force_cold or outcome == "init-error")
         concurrency = self.in_flight
         rng = self._rng
         rid = str(uuid.uuid4())
         init_ms = rng.uniform(250.0, 900.0) if cold else None
         duration = max(min_duration_ms, rng.lognormvariate(math.log(35.0), 0.45) + 1.0)
-        inv = Invocation(rid, outcome, duration, init_ms, env.index, concurrency)
+        limit_ms = self.function.timeout_s * 1000.0
+        if outcome == "ok" and duration >= limit_ms:
+            outcome = "timeout"
+        inv = Invocation(
+            rid,
+            outcome,
+            duration,
+            init_ms,
+            env.index,
+            function=self.function.name,
+            timeout_s=self.function.timeout_s,
+            concurrency=concurrency,
+        )
         if outcome == "timeout":
-            inv.duration_ms = FUNCTION_TIMEOUT_S * 1000.0
+            # Lambda stops the function at its Timeout; Duration is about the limit (§15.1)
+            inv.duration_ms = limit_ms + rng.uniform(0.5, 30.0)
+            # what the invoke returns for it: the HTTP API's integrationErrorMessage quotes it (§4.5 C50 [OBS])
+            inv.error_message = (
+                f"RequestId: {rid} Error: Task timed out after {self.function.timeout_s:.2f} seconds"
+            )
+        elif outcome == "init-error":
+            inv.duration_ms = rng.uniform(
+                300.0, 900.0
+            )  # the invoke-phase retry of the init, which fails again
+            inv.error_type, inv.error_message = INIT_ERROR_TYPE, INIT_ERROR_MESSAGE
         elif outcome == "error":
             inv.error_message = ERROR_MESSAGE
         elif outcome == "too-large":
@@ -119,7 +138,7 @@ class LambdaBackend:
             inv.body = json.dumps({"body": {"users": []}})  # body not a string, no statusCode: §4.5 C48
         else:
             inv.status_code, inv.body = _answer(route_key, path_id, backend_status)
-        inv.lines = _log_lines(inv)
+        inv.lines = render(inv, self.log_format, self.function.name)
         return inv
 
 
@@ -143,42 +162,3 @@ def lambda_proxy_response(inv: Invocation) -> str:
     return json.dumps(
         {"statusCode": inv.status_code, "headers": {"Content-Type": "application/json"}, "body": inv.body}
     )
-
-
-def _iso(ms_offset: float) -> str:
-    # The text timestamp inside a line; the event timestamp itself is set when shipped.
-    stamp = datetime.now(UTC).timestamp() + ms_offset / 1000.0
-    return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def _log_lines(inv: Invocation) -> list[tuple[float, str]]:
-    rid = inv.request_id
-    lines: list[tuple[float, str]] = [(0.0, f"START RequestId: {rid} Version: $LATEST")]
-    end = inv.duration_ms
-    if inv.outcome == "timeout":
-        lines.append((end, f"{_iso(end)} {rid} Task timed out after {FUNCTION_TIMEOUT_S:.2f} seconds"))
-    elif inv.outcome == "error":
-        lines.append(
-            (
-                end,
-                f"[ERROR] RuntimeError: {inv.error_message}\nTraceback (most recent call last):\n"
-                '  File "/var/task/app.py", line 41, in handler\n'
-                f'    raise RuntimeError("{inv.error_message}")',
-            )
-        )
-    else:
-        lines.append(
-            (end * 0.9, f"[INFO]\t{_iso(end * 0.9)}\t{rid}\thandled request, status {inv.status_code}")
-        )
-    memory = 60 + (inv.environment % 7) * 3 + (40 if inv.outcome == "too-large" else 0)
-    report = (
-        f"REPORT RequestId: {rid}\tDuration: {inv.duration_ms:.2f} ms\t"
-        f"Billed Duration: {math.ceil(inv.duration_ms)} ms\tMemory Size: {FUNCTION_MEMORY_MB} MB\t"
-        f"Max Memory Used: {memory} MB\t"
-    )
-    if inv.init_ms is not None:
-        report += f"Init Duration: {inv.init_ms:.2f} ms\t"
-    if inv.outcome == "timeout":
-        report += "Status: timeout"
-    lines += [(end, f"END RequestId: {rid}"), (end, report)]
-    return lines

@@ -57,19 +57,22 @@ class ConfigFaults:
         return [("apigateway-rest", self._rest_api_id), ("apigateway-http", self._http_api_id)]
 
     def _remove_permissions(self) -> None:
-        for sid, _ in self._statements():
-            self._client("lambda").remove_permission(FunctionName=c.FUNCTION_NAME, StatementId=sid)
+        for function in c.FUNCTIONS:
+            for sid, _ in self._statements():
+                self._client("lambda").remove_permission(FunctionName=function.name, StatementId=sid)
 
     def _add_permissions(self) -> None:
         add_invoke_permissions(self._client("lambda"), self._rest_api_id, self._http_api_id)
 
     def _limit_concurrency(self) -> None:
-        self._client("lambda").put_function_concurrency(
-            FunctionName=c.FUNCTION_NAME, ReservedConcurrentExecutions=THROTTLED_CONCURRENCY
-        )
+        for function in c.FUNCTIONS:
+            self._client("lambda").put_function_concurrency(
+                FunctionName=function.name, ReservedConcurrentExecutions=THROTTLED_CONCURRENCY
+            )
 
     def _free_concurrency(self) -> None:
-        self._client("lambda").delete_function_concurrency(FunctionName=c.FUNCTION_NAME)
+        for function in c.FUNCTIONS:
+            self._client("lambda").delete_function_concurrency(FunctionName=function.name)
 
     def _throttle_stage(self) -> None:
         apig = self._client("apigateway")
@@ -116,11 +119,12 @@ class ConfigFaults:
 
 def add_invoke_permissions(lam: Any, rest_api_id: str, http_api_id: str) -> None:
     """The resource policy that lets API Gateway invoke the function (what §4.4 C37 checks with get-policy)."""
-    for sid, api_id in (("apigateway-rest", rest_api_id), ("apigateway-http", http_api_id)):
-        lam.add_permission(
-            FunctionName=c.FUNCTION_NAME,
-            StatementId=sid,
-            Action="lambda:InvokeFunction",
-            Principal="apigateway.amazonaws.com",
-            SourceArn=f"arn:aws:execute-api:{c.REGION}:{c.ACCOUNT_ID}:{api_id}/*",
-        )
+    for function in c.FUNCTIONS:
+        for sid, api_id in (("apigateway-rest", rest_api_id), ("apigateway-http", http_api_id)):
+            lam.add_permission(
+                FunctionName=function.name,
+                StatementId=sid,
+                Action="lambda:InvokeFunction",
+                Principal="apigateway.amazonaws.com",
+                SourceArn=f"arn:aws:execute-api:{c.REGION}:{c.ACCOUNT_ID}:{api_id}/*",
+            )

@@ -16,10 +16,48 @@ REST_API_NAME = "user-api"
 HTTP_API_NAME = "user-http-api"
 STAGE = "prod"
 FUNCTION_NAME = "user-api-handler"
+ORDERS_FUNCTION_NAME = "orders-api-handler"
 FUNCTION_MEMORY_MB = 256
-# Longer than either integration timeout on purpose (a common misconfiguration): when the function hangs,
-# API Gateway gives up first (504 REST / 503 HTTP) and Lambda later logs "Task timed out after 60.00 seconds".
-FUNCTION_TIMEOUT_S = 60
+# Two functions behind the stages, as real APIs have, with timeouts on either side of the integration timeout
+# (§4.5 C50, §4.7 C55, §15.5): the users function's 10 s Timeout comes first when its work runs long (502 REST /
+# 500 HTTP, lambda-timeout); the orders function's 60 s Timeout is longer than either integration timeout (a
+# common misconfiguration), so API Gateway gives up first (504 REST / 503 HTTP, integration-timeout) while the
+# function runs on, finishing or timing out later in its own log.
+FUNCTION_TIMEOUT_S = 10
+ORDERS_FUNCTION_TIMEOUT_S = 60
+
+# Lambda's log generations (§15.1-15.3): the old text format (a `Task timed out after N seconds` line), the
+# current text format (the timeout only as REPORT `Status: timeout`) and the JSON format (platform.* records,
+# `LoggingConfig.LogFormat = JSON`). A function created today writes current text.
+LambdaLogFormat = Literal["old-text", "text", "json"]
+LAMBDA_LOG_FORMATS: tuple[LambdaLogFormat, ...] = ("old-text", "text", "json")
+DEFAULT_LAMBDA_LOG_FORMAT: LambdaLogFormat = "text"
+
+
+@dataclass(frozen=True)
+class Function:
+    """One Lambda function behind the stages: its name, configured Timeout and the route keys it serves."""
+
+    name: str
+    timeout_s: int
+    route_keys: tuple[str, ...]
+
+    @property
+    def log_group(self) -> str:
+        return f"/aws/lambda/{self.name}"
+
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function(FUNCTION_NAME, FUNCTION_TIMEOUT_S, ("GET /health", "GET /users", "GET /users/{id}")),
+    Function(ORDERS_FUNCTION_NAME, ORDERS_FUNCTION_TIMEOUT_S, ("POST /orders",)),
+)
+
+
+def function_for(route_key: str) -> Function:
+    """The function whose integration serves `route_key`."""
+    return next(f for f in FUNCTIONS if route_key in f.route_keys)
+
+
 USER_POOL_NAME = "user-pool"
 USER_POOL_CLIENT_NAME = "user-web-client"
 WEB_ACL_NAME = "user-api-acl"
@@ -79,7 +117,7 @@ def log_group_names(rest_api_id: str) -> dict[str, str]:
         "rest-access": f"/aws/apigateway/{REST_API_NAME}/{STAGE}",
         "http-access": f"/aws/apigateway/{HTTP_API_NAME}/{STAGE}",
         "execution": f"API-Gateway-Execution-Logs_{rest_api_id}/{STAGE}",
-        "lambda": f"/aws/lambda/{FUNCTION_NAME}",
+        **{f"lambda:{f.name}": f.log_group for f in FUNCTIONS},
         "waf": f"aws-waf-logs-{REST_API_NAME}",
     }
 

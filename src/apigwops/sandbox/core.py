@@ -57,6 +57,7 @@ class Sandbox:
         self._shipper: Shipper | None = None
         self._faults = FaultSet()
         self._config_faults: ConfigFaults | None = None
+        self.lambda_log_format: c.LambdaLogFormat = c.DEFAULT_LAMBDA_LOG_FORMAT
 
     @classmethod
     def start(
@@ -67,16 +68,25 @@ class Sandbox:
         ship_interval_s: float = 1.0,
         seed: int | None = None,
         moto_endpoint: str | None = None,
+        lambda_log_format: c.LambdaLogFormat = c.DEFAULT_LAMBDA_LOG_FORMAT,
     ) -> Sandbox:
-        """Start moto (unless `moto_endpoint` is given), provision it, and serve both stages."""
+        """Start moto (unless `moto_endpoint` is given), provision it, and serve both stages.
+
+        `lambda_log_format` is the log generation the functions write (§15.1-15.3): "text" (current, the
+        default for a function created today), "old-text" or "json"."""
         from apigwops.errors import UsageError
 
         if not 0 < time_scale <= 1:
             raise UsageError(f"time scale must be above 0 and at most 1, not {time_scale}")
         if ship_interval_s <= 0:
             raise UsageError(f"ship interval must be above 0 seconds, not {ship_interval_s}")
+        if lambda_log_format not in c.LAMBDA_LOG_FORMATS:
+            raise UsageError(
+                f"Lambda log format must be one of {', '.join(c.LAMBDA_LOG_FORMATS)}, not {lambda_log_format!r}"
+            )
         sb = cls()
         sb._faults = FaultSet(faults, seed=seed)
+        sb.lambda_log_format = lambda_log_format
         try:
             sb._boot(time_scale, ship_interval_s, seed, moto_endpoint)
         except BaseException:
@@ -103,7 +113,7 @@ class Sandbox:
             "REST": f"http://127.0.0.1:{rest_server.port}/{c.STAGE}",
             "HTTP": f"http://127.0.0.1:{http_server.port}/{c.STAGE}",
         }
-        p = provision(self.moto_endpoint, urls)
+        p = provision(self.moto_endpoint, urls, self.lambda_log_format)
         self.provisioned = p
         self.keys = dict(p.keys)
         authority = TokenAuthority(p.issuer, p.client_id, private_pem=private_pem.result())
@@ -121,7 +131,15 @@ class Sandbox:
         )
         rng = random.Random(seed)
         tiers = {t.name: t for t in c.TIERS}
-        backend = LambdaBackend(rng=random.Random(rng.random()), time_scale=time_scale)
+        backends = {
+            function.name: LambdaBackend(
+                rng=random.Random(rng.random()),
+                time_scale=time_scale,
+                function=function,
+                log_format=self.lambda_log_format,
+            )
+            for function in c.FUNCTIONS
+        }
         key_tiers = {value: tier for tier, value in p.keys.items()}
         limiter = UsagePlanLimiter(tiers)
         apis: tuple[tuple[StageServer, c.ApiType, str, str, str], ...] = (
@@ -135,7 +153,7 @@ class Sandbox:
                 name,
                 auth,
                 p.resource_ids,
-                p.function_arn,
+                p.function_arns,
                 key_tiers,
                 p.key_ids,
                 p.usage_plan_ids,
@@ -145,7 +163,7 @@ class Sandbox:
                 faults=self._faults,
                 tokens=authority,
                 limiter=limiter,
-                backend=backend,
+                backends=backends,
                 web_acl=WebAcl() if api_type == "REST" else None,
                 time_scale=time_scale,
                 rng=random.Random(rng.random()),

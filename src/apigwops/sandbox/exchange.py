@@ -43,7 +43,7 @@ class Recorded:
     context: dict[str, str]
     exec_lines: list[str] = field(default_factory=list)
     invocation: Invocation | None = None
-    lambda_throttled: bool = False
+    lambda_throttled: str = ""  # the throttled function's name
     integration_latency_ms: float | None = None
     authorizer_latency_ms: float = 0.0
     response_latency_ms: float = 0.0

@@ -15,12 +15,12 @@ from apigwops.errors import UsageError
 
 # The fifteen, then the extra ones that let diagnose be tested for more finding ids.
 FAULTS: dict[str, str] = {
-    "lambda-timeout": "the function hangs until its 60 s timeout; API Gateway gives up first (504 REST, 503 HTTP)",
+    "lambda-timeout": "the users function's work runs past its 10 s Timeout, which comes first (502 REST, 500 HTTP)",
     "lambda-error": "the function raises (502 REST, 500 HTTP)",
     "malformed-response": "the function returns a body that is not a valid proxy response (502 REST, 500 HTTP)",
     "lambda-throttled": "Lambda answers 429 (concurrency exhausted); API Gateway answers 500",
     "permission-missing": "API Gateway may not invoke the function (500)",
-    "integration-timeout": "the function answers, but after the integration timeout (504 REST, 503 HTTP)",
+    "integration-timeout": "the orders function (60 s Timeout) runs past the integration timeout (504 REST, 503 HTTP)",
     "expired-tokens": "the caller's JWT has expired (401)",
     "wrong-audience": "the caller's JWT was issued for another app client (401)",
     "missing-api-key": "the caller sends no API key (403, REST)",
@@ -44,6 +44,10 @@ FAULTS: dict[str, str] = {
     "vpc-link-failure": "the VPC link to the backend fails (500)",
     "backend-tls-error": "the backend's TLS certificate is not trusted (500)",
     "backend-unreachable": "the backend cannot be reached (502 REST, 500 HTTP)",
+    "lambda-init-failure": "the function's runtime cannot import its module (Runtime.ImportModuleError; 502 REST, 500 HTTP)",
+    "waf-captcha": "a WAF CAPTCHA rule answers the request (405, x-amzn-waf-action: captcha, REST)",
+    "waf-challenge": "a WAF Challenge rule answers the request (202, x-amzn-waf-action: challenge, REST)",
+    "waf-count": "a managed WAF rule overridden to Count matches (logged, not blocked, REST)",
     # a healthy stage's noise: give it a small rate (background-errors=0.001); what AWS writes is lambda-error's
     "background-errors": "now and then the function raises, as healthy ones do (lambda-error's signals, §4.5 C47)",
 }

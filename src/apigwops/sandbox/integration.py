@@ -4,6 +4,13 @@ Per API type, from the signals reference: function error 502 REST / 500 HTTP (§
 response 502 (C48), response over 6 MB 502 (C49), Lambda throttled 500 (C38), missing invoke permission 500
 (C37), integration timeout 504 REST / 503 HTTP (C55, C52). Execution-log lines are §9.3/§9.4's; access-log
 `integration.*` values are §4's (AZUL observations).
+
+Timeouts follow from configuration and load, not from a forced outcome (§15.5): each route's function has its
+own Timeout (`constants.FUNCTIONS`), the timeout faults make its work slow, and whichever limit comes first
+decides. The function's Timeout first: a customer function error naming the timeout (502 REST / 500 HTTP,
+C50, §15.4). The integration timeout first: 504 REST / 503 HTTP (C55, C52), and nothing from the function's
+response (`integration.requestId`, `integration.status`, `integration.integrationStatus`) on the request,
+since API Gateway never got it (§15.5); the function runs on and logs its own end.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import os
 import random
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
 
@@ -26,10 +34,13 @@ from apigwops.sandbox.responses import gateway_error, http_error, http_headers, 
 class IntegrationContext:
     """What the integration step needs from its stage: the function, the simulated Lambda service, faults, dice."""
 
-    function_arn: str
-    backend: LambdaBackend
+    function_arns: Mapping[str, str]  # function name -> ARN
+    backends: Mapping[str, LambdaBackend]  # function name -> its simulated Lambda service
     faults: FaultSet
     rng: random.Random
+
+    def backend_for(self, route: c.Route) -> LambdaBackend:
+        return self.backends[c.function_for(route.route_key).name]
 
 
 HTTP_PERMISSION_ERROR = (
@@ -65,7 +76,10 @@ def integrate(
     """The Lambda proxy integration's answer, or the gateway's when the integration fails."""
     ctx = rec.context
     rest = rec.rest
-    uri = f"https://lambda.{c.REGION}.amazonaws.com/2015-03-31/functions/{lam.function_arn}/invocations"
+    backend = lam.backend_for(route)
+    limit = c.REST_INTEGRATION_TIMEOUT_MS if rest else c.HTTP_INTEGRATION_TIMEOUT_MS
+    function_arn = lam.function_arns[backend.function.name]
+    uri = f"https://lambda.{c.REGION}.amazonaws.com/2015-03-31/functions/{function_arn}/invocations"
     if rest:
         rec.exec_lines += [
             f"Starting execution for request: {ctx['requestId']}",
@@ -96,7 +110,7 @@ def integrate(
             return _rest_config_error(rec, "Invalid permissions on Lambda function")
         return _http_500(rec, HTTP_PERMISSION_ERROR)
     if faults.hit("lambda-throttled"):
-        rec.lambda_throttled = True
+        rec.lambda_throttled = backend.function.name
         _integration_latency(rec, lam.rng.uniform(3.0, 9.0))
         lambda_rid = _uuid()
         ctx["integration.requestId"] = lambda_rid
@@ -110,10 +124,17 @@ def integrate(
     outcome: Outcome = "ok"
     backend_status: int | None = None
     min_duration_ms: float | None = None
-    if faults.hit("lambda-timeout"):
-        outcome = "timeout"
-    elif faults.hit("integration-timeout"):
-        min_duration_ms = lam.rng.uniform(31_000.0, 45_000.0)
+    timeout_ms = backend.function.timeout_s * 1000.0
+    # The two timeout faults are a slow downstream: the function's work runs long. Each applies where it can
+    # show as named: lambda-timeout to functions whose Timeout is below the integration timeout (its own limit
+    # comes first), integration-timeout to those whose Timeout is above it (API Gateway gives up first; the
+    # function then finishes, or hits its own Timeout, later in its log).
+    if timeout_ms < limit and faults.hit("lambda-timeout"):
+        min_duration_ms = lam.rng.uniform(timeout_ms * 1.2, timeout_ms * 3.0)
+    elif timeout_ms > limit and faults.hit("integration-timeout"):
+        min_duration_ms = lam.rng.uniform(limit + 2_000.0, timeout_ms * 1.5)
+    elif faults.hit("lambda-init-failure"):
+        outcome = "init-error"
     elif faults.hit("lambda-error") or faults.hit("background-errors"):  # C47 either way (signals §4.5)
         outcome = "error"
     elif faults.hit("malformed-response"):
@@ -126,7 +147,7 @@ def integrate(
         backend_status = 429
     if faults.hit("slow-integration") and min_duration_ms is None and outcome == "ok":
         min_duration_ms = lam.rng.uniform(2_000.0, 8_000.0)
-    inv = lam.backend.invoke(
+    inv = backend.invoke(
         route_key=route.route_key,
         path_id=path_id,
         outcome=outcome,
@@ -135,15 +156,15 @@ def integrate(
         min_duration_ms=min_duration_ms or 0.0,
     )
     rec.invocation = inv
-    ctx["integration.requestId"] = inv.request_id
     env = inv.environment
-    release = lambda: lam.backend.release(env)  # noqa: E731
+    release = lambda: backend.release(env)  # noqa: E731
     took = inv.duration_ms + (inv.init_ms or 0.0) + LAMBDA_OVERHEAD_MS
-    limit = c.REST_INTEGRATION_TIMEOUT_MS if rest else c.HTTP_INTEGRATION_TIMEOUT_MS
     if took > limit:
+        # §15.5: no answer, so no integration.requestId / status / integrationStatus on this request
         rec.integration_latency_ms = float(limit)
         reply = _timeout(rec)
     else:
+        ctx["integration.requestId"] = inv.request_id
         rec.integration_latency_ms = took
         ctx["integration.latency"] = str(round(took))
         ctx["integration.integrationStatus"] = "200"

@@ -2,7 +2,7 @@
 
 It runs moto's server on 127.0.0.1:PORT and exits as soon as its parent is gone (polling the parent pid), so
 a sandbox that dies without cleaning up never leaves moto behind. Request logging is off: one line per AWS
-call is noise nobody reads.
+call is noise nobody reads. moto's Lambda is taught `LoggingConfig` first (`moto_patches.py`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ def main(argv: list[str]) -> None:
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     from moto.server import main as moto_main
+
+    from apigwops.sandbox.moto_patches import add_lambda_logging_config
+
+    add_lambda_logging_config()
 
     moto_main(["-H", "127.0.0.1", "-p", port])
 

@@ -30,10 +30,10 @@ from apigwops.sandbox.exchange import Recorded, StageReply, StageRequest
 from apigwops.sandbox.faults import FaultSet
 from apigwops.sandbox.integration import IntegrationContext, integrate
 from apigwops.sandbox.limits import UsagePlanLimiter
-from apigwops.sandbox.responses import gateway_error, http_error
+from apigwops.sandbox.responses import gateway_error, http_error, waf_interstitial
 from apigwops.sandbox.tokens import TokenAuthority
 from apigwops.sandbox.usage_plan_step import UsagePlanContext, check_usage_plan
-from apigwops.sandbox.waf import WebAcl
+from apigwops.sandbox.waf import INTERSTITIAL_STATUS, WebAcl
 from apigwops.sandbox.waf_step import WafContext, screen
 
 
@@ -46,7 +46,7 @@ class ApiInfo:
     api_name: str
     authorizer_id: str
     resource_ids: dict[str, str]
-    function_arn: str
+    function_arns: dict[str, str]  # function name -> ARN
     keys: dict[str, str]  # key value -> tier
     key_ids: dict[str, str]  # tier -> key id
     plan_ids: dict[str, str]  # tier -> usage plan id
@@ -81,7 +81,7 @@ class Pipeline:
         faults: FaultSet,
         tokens: TokenAuthority,
         limiter: UsagePlanLimiter,
-        backend: LambdaBackend,
+        backends: dict[str, LambdaBackend],  # function name -> its simulated Lambda service
         web_acl: WebAcl | None,
         time_scale: float,
         rng: random.Random,
@@ -97,7 +97,7 @@ class Pipeline:
         self._waf = WafContext(web_acl, faults, rng) if self.rest and web_acl is not None else None
         self._authorizer = AuthorizerContext(api.authorizer_id, tokens, faults, rng)
         self._usage_plans = UsagePlanContext(api.api_id, api.keys, api.key_ids, api.plan_ids, limiter, faults)
-        self._integration = IntegrationContext(api.function_arn, backend, faults, rng)
+        self._integration = IntegrationContext(api.function_arns, backends, faults, rng)
 
     # -- entry point -------------------------------------------------------------------------------------
     def handle(self, req: StageRequest) -> StageReply:
@@ -145,6 +145,9 @@ class Pipeline:
     def _decide(self, req: StageRequest, rec: Recorded) -> StageReply:
         ctx = rec.context
         if self._waf is not None and screen(self._waf, req, rec):
+            assert rec.waf is not None
+            if rec.waf.action in INTERSTITIAL_STATUS:  # CAPTCHA 405 / Challenge 202 (§15.6)
+                return waf_interstitial(rec, rec.waf.action, INTERSTITIAL_STATUS[rec.waf.action])
             return gateway_error(rec, "waf-filtered")
         stage_prefix = f"/{c.STAGE}"
         sub_path = req.path[len(stage_prefix) :] if req.path.startswith(stage_prefix + "/") else None

@@ -1,7 +1,8 @@
 """Provision, in moto, what a real account behind the sandbox would hold.
 
 A REST API and an HTTP API with the same routes (Lambda proxy integrations), a stage `prod` on each with the
-§8.4 access-log format and (REST) INFO execution logging, the Lambda function, a Cognito user pool whose
+§8.4 access-log format and (REST) INFO execution logging, the Lambda functions behind the routes (their
+Timeouts on either side of the integration timeout, their `LoggingConfig` naming their log format, §15.3), a Cognito user pool whose
 app client is the JWT audience, the four usage-plan tiers with one API key each, and a WAF web ACL on the
 REST stage with logging to `aws-waf-logs-*`. Each API carries the `apigwops:sandbox-url` tag with its local
 stage URL, which API resolution uses as the invoke URL.
@@ -28,7 +29,7 @@ class Provisioned:
 
     rest_api_id: str
     http_api_id: str
-    function_arn: str
+    function_arns: dict[str, str]  # function name -> ARN
     user_pool_id: str
     client_id: str
     issuer: str
@@ -44,17 +45,19 @@ class Provisioned:
     log_groups: dict[str, str] = field(default_factory=dict)
 
 
-def provision(endpoint: str, stage_urls: dict[str, str]) -> Provisioned:
+def provision(
+    endpoint: str, stage_urls: dict[str, str], log_format: c.LambdaLogFormat = c.DEFAULT_LAMBDA_LOG_FORMAT
+) -> Provisioned:
     """Create everything; `stage_urls` maps "REST"/"HTTP" to the local stage base URLs for the tags."""
     client: Callable[[str], Any] = lambda service: loopback_client(service, endpoint, c.REGION)  # noqa: E731
-    function_arn = _lambda(client("iam"), client("lambda"))
+    function_arns = _lambda(client("iam"), client("lambda"), log_format)
     pool_id, client_id, pool_arn = _cognito(client("cognito-idp"))
     issuer = f"https://cognito-idp.{c.REGION}.amazonaws.com/{pool_id}"
     apig = client("apigateway")
-    rest_api_id, resource_ids, rest_auth = _rest_api(apig, function_arn, pool_arn, stage_urls["REST"])
+    rest_api_id, resource_ids, rest_auth = _rest_api(apig, function_arns, pool_arn, stage_urls["REST"])
     keys, key_ids, plan_ids = _usage_plans(apig, rest_api_id)
     http_api_id, route_ids, http_auth = _http_api(
-        client("apigatewayv2"), function_arn, issuer, client_id, stage_urls["HTTP"]
+        client("apigatewayv2"), function_arns, issuer, client_id, stage_urls["HTTP"]
     )
     add_invoke_permissions(client("lambda"), rest_api_id, http_api_id)
     _account_logging_role(client("iam"), apig)
@@ -65,7 +68,7 @@ def provision(endpoint: str, stage_urls: dict[str, str]) -> Provisioned:
     return Provisioned(
         rest_api_id=rest_api_id,
         http_api_id=http_api_id,
-        function_arn=function_arn,
+        function_arns=function_arns,
         user_pool_id=pool_id,
         client_id=client_id,
         issuer=issuer,
@@ -82,7 +85,9 @@ def provision(endpoint: str, stage_urls: dict[str, str]) -> Provisioned:
     )
 
 
-def _lambda(iam: Any, lam: Any) -> str:
+def _lambda(iam: Any, lam: Any, log_format: c.LambdaLogFormat) -> dict[str, str]:
+    from apigwops.sandbox.lambda_logs import runtime_for
+
     role = iam.create_role(
         RoleName=f"{c.FUNCTION_NAME}-role",
         AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
@@ -91,16 +96,24 @@ def _lambda(iam: Any, lam: Any) -> str:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("app.py", HANDLER_SOURCE)
-    fn = lam.create_function(
-        FunctionName=c.FUNCTION_NAME,
-        Runtime="python3.12",
-        Role=role,
-        Handler="app.handler",
-        Code={"ZipFile": buf.getvalue()},
-        Timeout=c.FUNCTION_TIMEOUT_S,
-        MemorySize=c.FUNCTION_MEMORY_MB,
-    )
-    return str(fn["FunctionArn"])
+    arns: dict[str, str] = {}
+    for function in c.FUNCTIONS:
+        fn = lam.create_function(
+            FunctionName=function.name,
+            Runtime=runtime_for(log_format),
+            Role=role,
+            Handler="app.handler",
+            Code={"ZipFile": buf.getvalue()},
+            Timeout=function.timeout_s,
+            MemorySize=c.FUNCTION_MEMORY_MB,
+            # §15.3: what GetFunctionConfiguration shows; "Text" is what a function created today gets
+            LoggingConfig={
+                "LogFormat": "JSON" if log_format == "json" else "Text",
+                "LogGroup": function.log_group,
+            },
+        )
+        arns[function.name] = str(fn["FunctionArn"])
+    return arns
 
 
 def _cognito(idp: Any) -> tuple[str, str, str]:
@@ -113,7 +126,9 @@ def _lambda_uri(function_arn: str) -> str:
     return f"arn:aws:apigateway:{c.REGION}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
 
 
-def _rest_api(apig: Any, function_arn: str, pool_arn: str, url: str) -> tuple[str, dict[str, str], str]:
+def _rest_api(
+    apig: Any, function_arns: dict[str, str], pool_arn: str, url: str
+) -> tuple[str, dict[str, str], str]:
     api = apig.create_rest_api(
         name=c.REST_API_NAME,
         description="apigwops sandbox REST API",
@@ -152,7 +167,7 @@ def _rest_api(apig: Any, function_arn: str, pool_arn: str, url: str) -> tuple[st
             httpMethod=route.method,
             type="AWS_PROXY",
             integrationHttpMethod="POST",
-            uri=_lambda_uri(function_arn),
+            uri=_lambda_uri(function_arns[c.function_for(route.route_key).name]),
             timeoutInMillis=c.REST_INTEGRATION_TIMEOUT_MS,
         )
     apig.create_deployment(restApiId=api_id, stageName=c.STAGE, description="sandbox")
@@ -181,7 +196,7 @@ def _usage_plans(apig: Any, api_id: str) -> tuple[dict[str, str], dict[str, str]
 
 
 def _http_api(
-    v2: Any, function_arn: str, issuer: str, client_id: str, url: str
+    v2: Any, function_arns: dict[str, str], issuer: str, client_id: str, url: str
 ) -> tuple[str, dict[str, str], str]:
     api = v2.create_api(Name=c.HTTP_API_NAME, ProtocolType="HTTP", Tags={c.URL_TAG: url})
     api_id = str(api["ApiId"])
@@ -192,16 +207,20 @@ def _http_api(
         IdentitySource=["$request.header.Authorization"],
         JwtConfiguration={"Audience": [client_id], "Issuer": issuer},
     )["AuthorizerId"]
-    integration = v2.create_integration(
-        ApiId=api_id,
-        IntegrationType="AWS_PROXY",
-        IntegrationUri=function_arn,
-        PayloadFormatVersion="2.0",
-        TimeoutInMillis=c.HTTP_INTEGRATION_TIMEOUT_MS,
-    )["IntegrationId"]
+    integrations = {
+        name: v2.create_integration(
+            ApiId=api_id,
+            IntegrationType="AWS_PROXY",
+            IntegrationUri=arn,
+            PayloadFormatVersion="2.0",
+            TimeoutInMillis=c.HTTP_INTEGRATION_TIMEOUT_MS,
+        )["IntegrationId"]
+        for name, arn in function_arns.items()
+    }
     routes: dict[str, str] = {}
     for route in c.ROUTES:
         auth = {"AuthorizationType": "JWT", "AuthorizerId": authorizer} if route.auth else {}
+        integration = integrations[c.function_for(route.route_key).name]
         made = v2.create_route(
             ApiId=api_id, RouteKey=route.route_key, Target=f"integrations/{integration}", **auth
         )

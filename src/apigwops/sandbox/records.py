@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from apigwops.sandbox import constants as c
 from apigwops.sandbox.exchange import Recorded
 from apigwops.sandbox.telemetry import Dimensions, Sink, render_access_log
-from apigwops.sandbox.waf import log_record
+from apigwops.sandbox.waf import BAD_INPUTS_RULE, log_record
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,9 @@ class Recorder:
         if inv is not None:
             stream = d.lambda_stream(inv.environment)
             base = start_ms + int((inv.init_ms or 0.0) * scale)
+            group = d.groups[f"lambda:{inv.function}"]
             for offset, line in inv.lines:
-                sink.log(d.groups["lambda"], stream, base + int(offset * scale), line)
+                sink.log(group, stream, base + int(offset * scale), line)
         if rec.waf is not None and rec.waf_request is not None:
             record = log_record(
                 rec.waf,
@@ -68,7 +69,7 @@ class Recorder:
                 timestamp_ms=start_ms,
                 web_acl_arn=d.web_acl_arn,
                 source_id=f"{c.ACCOUNT_ID}:{d.rest_api_id}:{c.STAGE}",
-                request_id=rid,
+                request_id=rec.context["extendedRequestId"],  # §15.6: WAF's requestId is the extended id
             )
             sink.log(d.groups["waf"], f"{c.REGION}_{c.WEB_ACL_NAME}_0", start_ms, json.dumps(record))
         self._metrics(rec)
@@ -109,18 +110,31 @@ class Recorder:
                     "Bytes",
                     ts,
                 )
-        fn: Dimensions = (("FunctionName", c.FUNCTION_NAME),)
         if rec.lambda_throttled:
-            sink.metric("AWS/Lambda", "Throttles", fn, 1.0, "Count", ts)
+            throttled: Dimensions = (("FunctionName", rec.lambda_throttled),)
+            sink.metric("AWS/Lambda", "Throttles", throttled, 1.0, "Count", ts)
         inv = rec.invocation
         if inv is not None:
+            fn: Dimensions = (("FunctionName", inv.function),)
             sink.metric("AWS/Lambda", "Invocations", fn, 1.0, "Count", ts)
             sink.metric("AWS/Lambda", "Errors", fn, float(inv.function_error), "Count", ts)
             sink.metric("AWS/Lambda", "Throttles", fn, 0.0, "Count", ts)
             sink.metric("AWS/Lambda", "Duration", fn, inv.duration_ms, "Milliseconds", ts)
             sink.metric("AWS/Lambda", "ConcurrentExecutions", fn, float(inv.concurrency), "Count", ts)
         if rec.waf is not None:
-            metric = "BlockedRequests" if rec.waf.blocked else "AllowedRequests"
+            # §6.5; CAPTCHA/Challenge answers count as CaptchaRequests/ChallengeRequests [DOC WAF
+            # "CAPTCHA and Challenge in CloudWatch metrics"], a rule in COUNT as CountedRequests
+            action = rec.waf.action
+            metric = {
+                "BLOCK": "BlockedRequests",
+                "CAPTCHA": "CaptchaRequests",
+                "CHALLENGE": "ChallengeRequests",
+            }
+            name = metric.get(action, "AllowedRequests")
             for rule in ("ALL", rec.waf.rule):
                 waf_dims: Dimensions = (("Region", c.REGION), ("Rule", rule), ("WebACL", c.WEB_ACL_NAME))
-                sink.metric("AWS/WAFV2", metric, waf_dims, 1.0, "Count", ts)
+                sink.metric("AWS/WAFV2", name, waf_dims, 1.0, "Count", ts)
+            if rec.waf.counted:
+                for rule in ("ALL", BAD_INPUTS_RULE):
+                    counted: Dimensions = (("Region", c.REGION), ("Rule", rule), ("WebACL", c.WEB_ACL_NAME))
+                    sink.metric("AWS/WAFV2", "CountedRequests", counted, 1.0, "Count", ts)

@@ -124,3 +124,26 @@ def rest_headers(rec: Recorded) -> list[tuple[str, str]]:
 def http_headers(rec: Recorded) -> list[tuple[str, str]]:
     """Headers of every HTTP API answer (§3.2)."""
     return [("Content-Type", "application/json"), ("apigw-requestid", rec.context["requestId"])]
+
+
+# WAF's interstitial pages (§15.6): 405 for a CAPTCHA, 202 for a Challenge, HTML a browser renders (the puzzle, or
+# the silent JavaScript), with `x-amzn-waf-action`. Not a gateway response, so no x-amzn-ErrorType (INF); the
+# access log's error.responseType says WAF_FILTERED, the response type of requests WAF stopped (INF).
+_INTERSTITIAL_PAGE = (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title></title></head>'
+    '<body><div id="challenge-container"></div><script>window.awsWafCookieDomainList = [];'
+    "window.gokuProps = {};</script></body></html>"
+)
+
+
+def waf_interstitial(rec: Recorded, action: str, status: int) -> StageReply:
+    ctx = rec.context
+    ctx["error.responseType"] = "WAF_FILTERED"
+    ctx["error.message"] = "-"
+    headers = [
+        ("Content-Type", "text/html; charset=UTF-8"),
+        ("x-amzn-RequestId", ctx["requestId"]),
+        ("x-amz-apigw-id", ctx["extendedRequestId"]),
+        ("x-amzn-waf-action", action.lower()),
+    ]
+    return StageReply(status, _INTERSTITIAL_PAGE.encode(), headers, 0.0)

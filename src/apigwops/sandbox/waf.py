@@ -4,7 +4,10 @@ Rules (evaluated in priority order, before anything else on the stage: signals r
 geo match on the client's country (the sandbox takes it from an `x-sandbox-country` header, since every
 sandbox client is 127.0.0.1), a rate-based rule per forwarded IP (`X-Forwarded-For`; requests without the
 header are not counted, like WAF's NO_MATCH fallback), and the AWS managed SQL-injection and common (XSS)
-rule groups, approximated with a few well-known patterns. Log records follow §7.2 (WLF/WLE).
+rule groups, approximated with a few well-known patterns; a CAPTCHA rule for clients that say they are curl and
+a Challenge rule for scrapers (§15.6: 405 / 202 with `x-amzn-waf-action`), and the AWS managed known-bad-inputs
+group with its `Host_localhost_HEADER` rule overridden to Count (a rule in COUNT: it matches, logs what it would
+have done, and lets the request on; §7.3, §15.6). Log records follow §7.2 (WLF/WLE) and §15.6.
 """
 
 from __future__ import annotations
@@ -24,10 +27,19 @@ GEO_RULE = "GeoBlock"
 RATE_RULE = "RateLimitPerIP"
 SQLI_RULE = "AWS-AWSManagedRulesSQLiRuleSet"
 COMMON_RULE = "AWS-AWSManagedRulesCommonRuleSet"
+BAD_INPUTS_RULE = "AWS-AWSManagedRulesKnownBadInputsRuleSet"
+CAPTCHA_RULE = "CaptchaCurlClients"
+CHALLENGE_RULE = "ChallengeScrapers"
+COUNTED_RULE = "Host_localhost_HEADER"  # in the known-bad-inputs group, overridden to Count
 MANAGED_GROUP_IDS = {
     SQLI_RULE: "AWS#AWSManagedRulesSQLiRuleSet",
     COMMON_RULE: "AWS#AWSManagedRulesCommonRuleSet",
+    BAD_INPUTS_RULE: "AWS#AWSManagedRulesKnownBadInputsRuleSet",
 }
+# What WAF answers for an interstitial (§15.6 [DOC WAF CaptchaAction, "CAPTCHA and Challenge action behavior"])
+INTERSTITIAL_STATUS = {"CAPTCHA": 405, "CHALLENGE": 202}
+TOKEN_MISSING = "TOKEN_MISSING"  # no aws-waf-token: what an API client never has (§15.6)
+TOKEN_ABSENT_LABEL = "awswaf:managed:token:absent"  # the token label WAF adds (INF: which labels go with it)
 
 SQLI = re.compile(
     r"(?i)(\bunion\b[\s\S]{0,40}\bselect\b|'\s*or\s+'?\d+'?\s*=\s*'?\d+|\bor\s+1\s*=\s*1\b|"
@@ -38,6 +50,17 @@ XSS = re.compile(r"(?i)(<\s*script\b|javascript\s*:|\bon(error|load|mouseover)\s
 
 def _visibility(name: str) -> dict[str, Any]:
     return {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": name}
+
+
+def _user_agent_contains(text: str) -> dict[str, Any]:
+    return {
+        "ByteMatchStatement": {
+            "SearchString": text,
+            "FieldToMatch": {"SingleHeader": {"Name": "user-agent"}},
+            "TextTransformations": [{"Priority": 0, "Type": "LOWERCASE"}],
+            "PositionalConstraint": "CONTAINS",
+        }
+    }
 
 
 def web_acl_rules() -> list[dict[str, Any]]:
@@ -81,6 +104,33 @@ def web_acl_rules() -> list[dict[str, Any]]:
             "OverrideAction": {"None": {}},
             "VisibilityConfig": _visibility(COMMON_RULE),
         },
+        {
+            "Name": BAD_INPUTS_RULE,
+            "Priority": 4,
+            "Statement": {
+                "ManagedRuleGroupStatement": {
+                    "VendorName": "AWS",
+                    "Name": "AWSManagedRulesKnownBadInputsRuleSet",
+                    "RuleActionOverrides": [{"Name": COUNTED_RULE, "ActionToUse": {"Count": {}}}],
+                }
+            },
+            "OverrideAction": {"None": {}},
+            "VisibilityConfig": _visibility(BAD_INPUTS_RULE),
+        },
+        {
+            "Name": CAPTCHA_RULE,
+            "Priority": 5,
+            "Statement": _user_agent_contains("curl/"),
+            "Action": {"Captcha": {}},
+            "VisibilityConfig": _visibility(CAPTCHA_RULE),
+        },
+        {
+            "Name": CHALLENGE_RULE,
+            "Priority": 6,
+            "Statement": _user_agent_contains("scrapy"),
+            "Action": {"Challenge": {}},
+            "VisibilityConfig": _visibility(CHALLENGE_RULE),
+        },
     ]
 
 
@@ -98,7 +148,8 @@ class WafRequest:
 
 @dataclass
 class WafVerdict:
-    """ALLOW (default action) or BLOCK by one rule, with the details the WAF log carries."""
+    """ALLOW (default action), BLOCK, CAPTCHA or CHALLENGE by one rule, with the details the WAF log carries;
+    `counted` are the rules in COUNT that matched on the way (they never terminate)."""
 
     action: str = "ALLOW"
     rule: str = "Default_Action"
@@ -107,10 +158,12 @@ class WafVerdict:
     match_details: list[dict[str, Any]] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     rate_limit_value: str | None = None
+    counted: bool = False
 
     @property
     def blocked(self) -> bool:
-        return self.action == "BLOCK"
+        """The request does not reach the API: blocked, or answered with an interstitial."""
+        return self.action != "ALLOW"
 
 
 class WebAcl:
@@ -121,7 +174,29 @@ class WebAcl:
         self._lock = threading.Lock()
         self._seen: defaultdict[str, deque[float]] = defaultdict(deque)
 
-    def evaluate(self, req: WafRequest, *, force_sqli: bool = False, force_rate: bool = False) -> WafVerdict:
+    def evaluate(
+        self,
+        req: WafRequest,
+        *,
+        force_sqli: bool = False,
+        force_rate: bool = False,
+        force_count: bool = False,
+        force_captcha: bool = False,
+        force_challenge: bool = False,
+    ) -> WafVerdict:
+        verdict = self._terminating(req, force_sqli, force_rate, force_captcha, force_challenge)
+        host = {k.lower(): v for k, v in req.headers}.get("host", "")
+        if verdict.rule not in (GEO_RULE, RATE_RULE, SQLI_RULE, COMMON_RULE) and (
+            force_count or "localhost" in host.lower()
+        ):
+            # the group is evaluated (priority 4) only when nothing before it terminated
+            verdict.counted = True
+            verdict.labels.append("awswaf:managed:aws:known-bad-inputs:Host_Localhost_Header")  # INF casing
+        return verdict
+
+    def _terminating(
+        self, req: WafRequest, force_sqli: bool, force_rate: bool, force_captcha: bool, force_challenge: bool
+    ) -> WafVerdict:
         if req.country in BLOCKED_COUNTRIES:
             return WafVerdict(
                 "BLOCK", GEO_RULE, "REGULAR", labels=[f"awswaf:clientip:geo:country:{req.country}"]
@@ -158,6 +233,11 @@ class WebAcl:
                 match_details=[_details("XSS", location, data)],
                 labels=[f"awswaf:managed:aws:core-rule-set:{_label(inner)}"],
             )
+        agent = {k.lower(): v for k, v in req.headers}.get("user-agent", "").lower()
+        if force_captcha or "curl/" in agent:
+            return WafVerdict("CAPTCHA", CAPTCHA_RULE, "REGULAR", labels=[TOKEN_ABSENT_LABEL])
+        if force_challenge or "scrapy" in agent:
+            return WafVerdict("CHALLENGE", CHALLENGE_RULE, "REGULAR", labels=[TOKEN_ABSENT_LABEL])
         return WafVerdict()
 
     def _over_rate(self, ip: str | None) -> bool:
@@ -213,11 +293,23 @@ def log_record(
         terminating = None
         if verdict.rule == rule and verdict.inner_rule:
             terminating = {"ruleId": verdict.inner_rule, "action": "BLOCK", "ruleMatchDetails": None}
+        counted: list[dict[str, Any]] = []
+        if rule == BAD_INPUTS_RULE and verdict.counted:
+            # a rule whose action the web ACL overrides to Count: action COUNT, its own action as
+            # overriddenAction (§7.2 WLF field list, §7.3, §15.6)
+            counted.append(
+                {
+                    "ruleId": COUNTED_RULE,
+                    "action": "COUNT",
+                    "overriddenAction": "BLOCK",
+                    "ruleMatchDetails": [],
+                }
+            )
         rule_groups.append(
             {
                 "ruleGroupId": group_id,
                 "terminatingRule": terminating,
-                "nonTerminatingMatchingRules": [],
+                "nonTerminatingMatchingRules": counted,
                 "excludedRules": None,
             }
         )
@@ -233,7 +325,7 @@ def log_record(
             }
         )
     redacted = {"authorization", "x-api-key"}
-    return {
+    record: dict[str, Any] = {
         "timestamp": timestamp_ms,
         "formatVersion": 1,
         "webaclId": web_acl_arn,
@@ -262,3 +354,8 @@ def log_record(
         },
         "labels": [{"name": name} for name in verdict.labels],
     }
+    if verdict.action in INTERSTITIAL_STATUS:
+        # §15.6: the token check's outcome; sandbox clients never carry an aws-waf-token
+        key = "captchaResponse" if verdict.action == "CAPTCHA" else "challengeResponse"
+        record[key] = {"responseCode": INTERSTITIAL_STATUS[verdict.action], "failureReason": TOKEN_MISSING}
+    return record

@@ -1,7 +1,8 @@
 """The WAF step of REST stages: the web ACL judges the request before API Gateway routes it (§1.1, §7).
 
-A block answers 403 `WAF_FILTERED` (`responses.py`); allowed or blocked, the verdict and the request as WAF saw
-it go into the record, for the WAF log and the `AWS/WAFV2` metrics (`records.py`).
+A block answers 403 `WAF_FILTERED` (`responses.py`); a CAPTCHA rule answers 405 and a Challenge rule 202, each
+with `x-amzn-waf-action` and WAF's interstitial page (§15.6); allowed or not, the verdict and the request as WAF
+saw it go into the record, for the WAF log and the `AWS/WAFV2` metrics (`records.py`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 from apigwops.sandbox.exchange import Recorded, StageRequest
 from apigwops.sandbox.faults import FaultSet
-from apigwops.sandbox.waf import COUNTRY_HEADER, WafRequest, WebAcl
+from apigwops.sandbox.waf import COUNTRY_HEADER, INTERSTITIAL_STATUS, WafRequest, WebAcl
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,20 @@ def screen(waf: WafContext, req: StageRequest, rec: Recorded) -> bool:
         body=req.body.decode("utf-8", "replace"),
         headers=tuple((k, v) for k, v in req.headers.items()),
     )
+    faults = waf.faults
     verdict = waf.web_acl.evaluate(
-        wreq, force_sqli=waf.faults.hit("waf-sqli"), force_rate=waf.faults.hit("waf-rate-limit")
+        wreq,
+        force_sqli=faults.hit("waf-sqli"),
+        force_rate=faults.hit("waf-rate-limit"),
+        force_count=faults.hit("waf-count"),
+        force_captcha=faults.hit("waf-captcha"),
+        force_challenge=faults.hit("waf-challenge"),
     )
     rec.waf, rec.waf_request = verdict, wreq
     ctx = rec.context
     ctx["waf.latency"] = str(waf.rng.randint(1, 3))
-    ctx["waf.status"] = "403" if verdict.blocked else "200"
+    status = INTERSTITIAL_STATUS.get(verdict.action, 403)
+    ctx["waf.status"] = str(status) if verdict.blocked else "200"
+    # AWS documents WAF_ALLOW and WAF_BLOCK only; an interstitial is not an allow (INF: WAF_BLOCK for it)
     ctx["wafResponseCode"] = "WAF_BLOCK" if verdict.blocked else "WAF_ALLOW"
     return verdict.blocked

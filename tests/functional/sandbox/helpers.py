@@ -53,7 +53,9 @@ def client(sb: Any, service: str) -> Any:
 def log_messages(sb: Any, group_key: str, phrase: str) -> list[str]:
     """Messages in one of the sandbox's log groups containing `phrase` (moto supports exact-phrase filters)."""
     logs = client(sb, "logs")
-    group = sb.provisioned.log_groups[group_key]
+    # "lambda" is the users function's group, "lambda-orders" the orders function's (constants.FUNCTIONS)
+    aliases = {"lambda": "lambda:user-api-handler", "lambda-orders": "lambda:orders-api-handler"}
+    group = sb.provisioned.log_groups[aliases.get(group_key, group_key)]
     pages = logs.get_paginator("filter_log_events").paginate(logGroupName=group, filterPattern=f'"{phrase}"')
     return [event["message"] for page in pages for event in page["events"]]
 

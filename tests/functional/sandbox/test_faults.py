@@ -93,14 +93,59 @@ def test_lambda_error(sb: Any) -> None:
 
 
 def test_lambda_timeout(sb: Any) -> None:
-    """§4.7 C55 / §4.6 C52: 504 at 29 s on REST, 503 on HTTP; Lambda later logs its own timeout."""
+    """§4.5 C50, §15.4, §15.1: the users function's own 10 s Timeout comes first: 502 REST / 500 HTTP with the
+    timeout in the integration error and the execution log's customer-function-error line (which names the
+    Lambda request id); the function's current-text log has no `Task timed out` line, only REPORT `Status:
+    timeout` with a Duration at its Timeout."""
     sb.set_faults({"lambda-timeout": 1.0})
     rest, http = rest_get(sb), http_get(sb)
     sb.flush()
+    assert_rest_error(rest, 502, INTERNAL_REST, "InternalServerErrorException")
+    assert_http_error(http, 500, INTERNAL_HTTP)
+    record = access_record(sb, "REST", rest.request_id)
+    lambda_rid = record["integrationRequestId"]
+    timed_out = f"RequestId: {lambda_rid} Error: Task timed out after 10.00 seconds"
+    assert record["errorType"] == "INTEGRATION_FAILURE"
+    assert record["integrationError"] == f"Lambda Customer Function Error:{timed_out}"
+    assert record["integrationServiceStatus"] == "200"
+    assert 10_000 < int(record["integrationLatency"]) < 29_000
+    lines = exec_lines(sb, rest.request_id)
+    assert (
+        f"Lambda execution failed with status 200 due to customer function error: {timed_out}. "
+        f"Lambda request id: {lambda_rid}"
+    ) in lines
+    assert lines[-1] == "Method completed with status: 502"
+    lambda_lines = log_messages(sb, "lambda", lambda_rid)
+    assert not any("Task timed out" in line for line in lambda_lines)  # current text (§15.1)
+    report = [line for line in lambda_lines if line.startswith("REPORT")]
+    assert len(report) == 1
+    assert report[0].endswith("\tStatus: timeout")
+    assert 10_000 <= float(report[0].split("Duration: ")[1].split(" ms")[0]) < 10_100
+    http_record = access_record(sb, "HTTP", http.request_id)
+    assert http_record["integrationError"] == (
+        "The Lambda function returned the following error: RequestId: "
+        f"{http_record['integrationRequestId']} Error: Task timed out after 10.00 seconds. "
+        "Check your Lambda function code and try again."
+    )  # §4.5 C50 [OBS]
+    assert log_messages(sb, "lambda-orders", lambda_rid) == []  # the orders function was not involved
+
+
+def test_integration_timeout(sb: Any) -> None:
+    """§4.7 C55, §4.6 C52, §15.5: the orders function (60 s Timeout) runs past the integration timeout: 504 REST
+    / 503 HTTP, and nothing from the function's response on the request (no integration request id, status or
+    integration status); the function's own log shows it running on past 29 s."""
+    before = metric_sum(sb, "AWS/Lambda", "Invocations", {"FunctionName": "orders-api-handler"})
+    sb.set_faults({"integration-timeout": 1.0})
+    rest, http = rest_order(sb), http_order(sb)
+    sb.flush()
     assert_rest_error(rest, 504, b'{"message": "Endpoint request timed out"}', "InternalServerErrorException")
     assert_http_error(http, 503, b'{"message":"Service Unavailable"}')
+    for api_type, reply in (("REST", rest), ("HTTP", http)):
+        record = access_record(sb, api_type, reply.request_id)
+        assert record["errorType"] == "INTEGRATION_TIMEOUT"
+        for field in ("integrationRequestId", "integrationStatus", "integrationServiceStatus"):
+            assert record[field] == "-", (api_type, field)  # §15.5
     record = access_record(sb, "REST", rest.request_id)
-    assert record["errorType"] == "INTEGRATION_TIMEOUT"
     assert record["errorMessage"] == "Endpoint request timed out"
     assert 29_000 <= int(record["responseLatency"]) <= 29_100  # logged as AWS would, though it took 0.15 s
     assert record["integrationLatency"] == "29000"
@@ -108,27 +153,95 @@ def test_lambda_timeout(sb: Any) -> None:
         "Execution failed due to a timeout error",
         "Method completed with status: 504",
     ]
-    lambda_lines = log_messages(sb, "lambda", record["integrationRequestId"])
-    assert any(line.endswith("Task timed out after 60.00 seconds") for line in lambda_lines)
-    assert any("Duration: 60000.00 ms" in line and "Status: timeout" in line for line in lambda_lines)
-    assert int(access_record(sb, "HTTP", http.request_id)["responseLatency"]) >= 30_000
+    reports = log_messages(sb, "lambda-orders", "REPORT")
+    durations = [float(m.split("Duration: ")[1].split(" ms")[0]) for m in reports]
+    assert len([d for d in durations if d > 29_000]) >= 2  # the function ran on after API Gateway gave up
+    for message, duration in zip(reports, durations, strict=True):
+        if duration > 29_000:  # finished (no Status), or stopped at its own 60 s Timeout
+            assert ("Status: timeout" in message) == (duration >= 60_000)
+    assert metric_sum(sb, "AWS/Lambda", "Invocations", {"FunctionName": "orders-api-handler"}) == before + 2
 
 
-def test_integration_timeout(sb: Any) -> None:
-    """The function answers, but after the integration timeout: same gateway signals, no Lambda error."""
-    before = metric_sum(sb, "AWS/Lambda", "Errors", FN_DIMS)
-    sb.set_faults({"integration-timeout": 1.0})
+def test_lambda_init_failure(sb: Any) -> None:
+    """§15.1 and issue 10: a runtime that cannot import its module: 502 REST / 500 HTTP, INIT_REPORT
+    `Status: error Error Type: Runtime.ImportModuleError` (init and invoke phase), REPORT with the same."""
+    sb.set_faults({"lambda-init-failure": 1.0})
     rest, http = rest_get(sb), http_get(sb)
     sb.flush()
-    assert rest.status == 504
-    assert http.status == 503
+    assert_rest_error(rest, 502, INTERNAL_REST, "InternalServerErrorException")
+    assert_http_error(http, 500, INTERNAL_HTTP)
     record = access_record(sb, "REST", rest.request_id)
+    assert record["integrationError"] == (
+        "Lambda Customer Function Error:Unable to import module 'app': No module named 'requests'"
+    )
+    lines = log_messages(sb, "lambda", "INIT_REPORT")
+    phases = {line.split("Phase: ")[1].split("\t")[0] for line in lines}
+    assert phases == {"init", "invoke"}
+    assert all(line.endswith("Status: error\tError Type: Runtime.ImportModuleError") for line in lines)
     report = [m for m in log_messages(sb, "lambda", record["integrationRequestId"]) if m.startswith("REPORT")]
-    assert len(report) == 1
-    assert "Status: timeout" not in report[0]
-    duration = float(report[0].split("Duration: ")[1].split(" ms")[0])
-    assert duration > 29_000
-    assert metric_sum(sb, "AWS/Lambda", "Errors", FN_DIMS) == before
+    assert report[0].endswith("Status: error\tError Type: Runtime.ImportModuleError")
+
+
+def _waf_record(sb: Any, extended_request_id: str) -> dict[str, Any]:
+    records = [json.loads(m) for m in log_messages(sb, "waf", extended_request_id)]
+    assert len(records) == 1
+    return records[0]
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "action", "rule", "token_key"),
+    [
+        ("waf-captcha", 405, "CAPTCHA", "CaptchaCurlClients", "captchaResponse"),
+        ("waf-challenge", 202, "CHALLENGE", "ChallengeScrapers", "challengeResponse"),
+    ],
+)
+def test_waf_interstitials(sb: Any, fault: str, status: int, action: str, rule: str, token_key: str) -> None:
+    """§15.6: CAPTCHA answers 405, Challenge 202, each with x-amzn-waf-action; the WAF record has the action,
+    the token outcome with its failure reason, the API Gateway source and the extended request id."""
+    sb.set_faults({fault: 1.0})
+    reply = rest_get(sb)
+    sb.flush()
+    assert reply.status == status
+    assert reply.headers["x-amzn-waf-action"] == action.lower()
+    assert "x-amzn-errortype" not in reply.headers
+    extended = reply.headers["x-amz-apigw-id"]
+    record = _waf_record(sb, extended)
+    assert (record["action"], record["terminatingRuleId"], record["terminatingRuleType"]) == (
+        action,
+        rule,
+        "REGULAR",
+    )
+    assert record[token_key] == {"responseCode": status, "failureReason": "TOKEN_MISSING"}
+    assert record["httpSourceName"] == "APIGW"
+    assert record["httpSourceId"] == f"123456789012:{sb.rest.api_id}:prod"
+    assert record["httpRequest"]["requestId"] == extended
+    access = access_record(sb, "REST", reply.request_id)
+    assert (access["status"], access["wafStatus"]) == (str(status), str(status))
+    assert access["integrationRequestId"] == "-"  # WAF answered: the function never ran
+
+
+def test_waf_count_rule(sb: Any) -> None:
+    """§7.3, §15.6: a managed rule overridden to Count matches, is logged with the action it would have taken,
+    and the request goes on (200)."""
+    sb.set_faults({"waf-count": 1.0})
+    reply = rest_get(sb)
+    sb.flush()
+    assert reply.status == 200
+    record = _waf_record(sb, reply.headers["x-amz-apigw-id"])
+    assert record["action"] == "ALLOW"
+    assert record["terminatingRuleId"] == "Default_Action"
+    group = next(
+        g for g in record["ruleGroupList"] if g["ruleGroupId"] == "AWS#AWSManagedRulesKnownBadInputsRuleSet"
+    )
+    assert group["nonTerminatingMatchingRules"] == [
+        {
+            "ruleId": "Host_localhost_HEADER",
+            "action": "COUNT",
+            "overriddenAction": "BLOCK",
+            "ruleMatchDetails": [],
+        }
+    ]
+    assert {"name": "awswaf:managed:aws:known-bad-inputs:Host_Localhost_Header"} in record["labels"]
 
 
 def test_malformed_response(sb: Any) -> None:
@@ -251,7 +364,9 @@ def test_waf_sqli(sb: Any) -> None:
     assert http.status == 200
     record = access_record(sb, "REST", rest.request_id)
     assert (record["errorType"], record["wafResponseCode"]) == ("WAF_FILTERED", "WAF_BLOCK")
-    waf = [json.loads(m) for m in log_messages(sb, "waf", rest.request_id)]
+    waf = [
+        json.loads(m) for m in log_messages(sb, "waf", rest.headers["x-amz-apigw-id"])
+    ]  # §15.6 extended id
     assert len(waf) == 1
     assert waf[0]["action"] == "BLOCK"
     assert waf[0]["terminatingRuleType"] == "MANAGED_RULE_GROUP"
@@ -267,7 +382,7 @@ def test_waf_rate_limit(sb: Any) -> None:
     rest = rest_get(sb, **{"X-Forwarded-For": "203.0.113.9"})
     sb.flush()
     assert_rest_error(rest, 403, b'{"message":"Forbidden"}', "ForbiddenException")
-    waf = json.loads(log_messages(sb, "waf", rest.request_id)[0])
+    waf = json.loads(log_messages(sb, "waf", rest.headers["x-amz-apigw-id"])[0])
     assert waf["terminatingRuleType"] == "RATE_BASED"
     assert waf["rateBasedRuleList"][0]["limitValue"] == "203.0.113.9"
     assert access_record(sb, "REST", rest.request_id)["ip"] == "203.0.113.9"
@@ -479,7 +594,7 @@ FAULT_CLASSES = {
     "malformed-response": ("get", "5", "get", "5"),
     "lambda-throttled": ("get", "5", "get", "5"),
     "permission-missing": ("get", "5", "get", "5"),
-    "integration-timeout": ("get", "5", "get", "5"),
+    "integration-timeout": ("order", "5", "order", "5"),
     "expired-tokens": ("order", "4", "order", "4"),
     "wrong-audience": ("order", "4", "order", "4"),
     "missing-api-key": ("get", "4", None, None),
@@ -489,6 +604,10 @@ FAULT_CLASSES = {
     "cold-starts": ("get", "2", "get", "2"),
     "slow-authorizer": ("order", "2", "order", "2"),
     "backend-5xx": ("get", "5", "get", "5"),
+    "lambda-init-failure": ("get", "5", "get", "5"),
+    "waf-captcha": ("get", "4", None, None),  # 405
+    "waf-challenge": ("get", "2", None, None),  # 202: WAF's, but a 2xx to the metrics (INF)
+    "waf-count": ("get", "2", None, None),
 }
 
 

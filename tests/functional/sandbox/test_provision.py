@@ -72,7 +72,17 @@ def test_http_api_lambda_cognito_waf_and_log_groups(shared: Any) -> None:
     assert json.loads(stage["AccessLogSettings"]["Format"])["routeKey"] == "$context.routeKey"
     lam = client(shared, "lambda")
     fn = lam.get_function_configuration(FunctionName="user-api-handler")
-    assert (fn["Timeout"], fn["MemorySize"]) == (60, 256)
+    assert (fn["Timeout"], fn["MemorySize"]) == (10, 256)
+    # §15.3: the log format is part of the function's configuration; current text is a new function's default
+    assert fn["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/aws/lambda/user-api-handler"}
+    orders = lam.get_function_configuration(FunctionName="orders-api-handler")
+    assert orders["Timeout"] == 60  # above the 29/30 s integration timeouts: API Gateway gives up first
+    integrations = {
+        r["RouteKey"]: v2.get_integration(ApiId=api["ApiId"], IntegrationId=r["Target"].split("/")[1])
+        for r in routes.values()
+    }
+    assert integrations["POST /orders"]["IntegrationUri"] == orders["FunctionArn"]
+    assert integrations["GET /users/{id}"]["IntegrationUri"] == fn["FunctionArn"]
     policy = json.loads(lam.get_policy(FunctionName="user-api-handler")["Policy"])
     sources = {s["Condition"]["ArnLike"]["AWS:SourceArn"] for s in policy["Statement"]}
     assert f"arn:aws:execute-api:us-east-1:123456789012:{shared.rest.api_id}/*" in sources
@@ -88,7 +98,15 @@ def test_http_api_lambda_cognito_waf_and_log_groups(shared: Any) -> None:
         "RateLimitPerIP",
         "AWS-AWSManagedRulesSQLiRuleSet",
         "AWS-AWSManagedRulesCommonRuleSet",
+        "AWS-AWSManagedRulesKnownBadInputsRuleSet",
+        "CaptchaCurlClients",
+        "ChallengeScrapers",
     }
+    rules = {r["Name"]: r for r in acl["Rules"]}
+    assert rules["CaptchaCurlClients"]["Action"] == {"Captcha": {}}  # §15.6
+    assert rules["ChallengeScrapers"]["Action"] == {"Challenge": {}}
+    bad_inputs = rules["AWS-AWSManagedRulesKnownBadInputsRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
+    assert bad_inputs["RuleActionOverrides"] == [{"Name": "Host_localhost_HEADER", "ActionToUse": {"Count": {}}}]
     logging = waf.get_logging_configuration(ResourceArn=acl["ARN"])["LoggingConfiguration"]
     assert logging["LogDestinationConfigs"][0].endswith(":log-group:aws-waf-logs-user-api")
     groups = {g["logGroupName"] for g in client(shared, "logs").describe_log_groups()["logGroups"]}

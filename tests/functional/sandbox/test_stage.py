@@ -146,7 +146,10 @@ def test_waf_rules_without_faults(sb: Any) -> None:
     for reply in (sqli, xss, geo):
         assert (reply.status, reply.raw) == (403, b'{"message":"Forbidden"}')
     sb.flush()
-    rules = {r.request_id: json.loads(log_messages(sb, "waf", r.request_id)[0]) for r in (sqli, xss, geo)}
+    rules = {  # WAF's requestId is the extended request id (§15.6)
+        r.request_id: json.loads(log_messages(sb, "waf", r.headers["x-amz-apigw-id"])[0])
+        for r in (sqli, xss, geo)
+    }
     assert rules[sqli.request_id]["terminatingRuleMatchDetails"][0]["conditionType"] == "SQL_INJECTION"
     assert rules[xss.request_id]["terminatingRuleId"] == "AWS-AWSManagedRulesCommonRuleSet"
     assert (rules[geo.request_id]["terminatingRuleId"], rules[geo.request_id]["httpRequest"]["country"]) == (
