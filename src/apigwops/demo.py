@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from apigwops.runtime import Runtime
     from apigwops.sandbox import Sandbox
 
-# A mixed incident: the integration hangs for some requests (504 on REST), the function throws for others
-# (502), and some clients present expired tokens (401).
+# A mixed incident: the users function's work runs past its own 10 s Timeout for some requests (502 on REST,
+# lambda-timeout), the function throws for others (502), and some clients present expired tokens (401).
 DEFAULT_INCIDENT: dict[str, float] = {"lambda-timeout": 0.2, "lambda-error": 0.08, "expired-tokens": 0.15}
 DEMO_ROUTES = ("GET /health", "GET /users", "GET /users/{id}", "POST /orders")
 

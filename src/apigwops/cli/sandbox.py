@@ -71,6 +71,7 @@ def status_document(state: SandboxState, health: SandboxHealth, *, show_secrets:
         "tokens": {name: shown(tok) for name, tok in state.tokens.items()},
         "faults": state.faults if health.live_faults is None else health.live_faults,
         "time_scale": state.time_scale,
+        "lambda_log_format": state.lambda_log_format,
         "env": state.env(),
         "control_url": state.control_url,
         "log_file": state.log_file,
@@ -140,6 +141,15 @@ def up(
     timeout: Annotated[
         float, typer.Option("--timeout", help="Seconds to wait for the sandbox to start.")
     ] = 90.0,
+    lambda_log_format: Annotated[
+        str,
+        typer.Option(
+            "--lambda-log-format",
+            help="What the functions' logs look like: text (today's default: a timeout only as REPORT "
+            "Status: timeout), old-text (with 'Task timed out' lines) or json (LoggingConfig.LogFormat JSON, "
+            "platform.* records).",
+        ),
+    ] = "text",
     show_secrets: ShowSecretsOpt = False,
 ) -> None:
     """Start the sandbox in the background and print its stages, keys, tokens and environment."""
@@ -152,9 +162,16 @@ def up(
     faults = parse_fault_specs(fault or [])
     if not 0 < time_scale <= 1:
         raise UsageError(f"--time-scale must be above 0 and at most 1, not {time_scale:g}")
+    formats = ("old-text", "text", "json")  # sandbox.constants.LAMBDA_LOG_FORMATS (kept import-light)
+    if lambda_log_format not in formats:
+        raise UsageError(
+            f"--lambda-log-format must be one of {', '.join(formats)}, not {lambda_log_format!r}"
+        )
     lock = claim_home()  # before any output: a second `up` says one line
     rt.progress.step("starting the sandbox (moto, provisioning, stages)...")
-    state = spawn(lock, faults, time_scale=time_scale, seed=seed, timeout_s=timeout)
+    state = spawn(
+        lock, faults, time_scale=time_scale, seed=seed, timeout_s=timeout, lambda_log_format=lambda_log_format
+    )
     rt.progress.step(f"sandbox running (pid {state.pid}); stop it with 'apigwops sandbox down'")
     _print_status(rt, status_document(state, check_health(state), show_secrets=show_secrets))
 

@@ -63,7 +63,13 @@ def claim_home() -> HomeLock:
 
 
 def spawn(
-    lock: HomeLock, faults: dict[str, float], *, time_scale: float, seed: int | None, timeout_s: float
+    lock: HomeLock,
+    faults: dict[str, float],
+    *,
+    time_scale: float,
+    seed: int | None,
+    timeout_s: float,
+    lambda_log_format: str = "text",
 ) -> SandboxState:
     """Start the background process, hand it the home's `lock` (from `claim_home`), and wait until it has
     written its state (its stages answer)."""
@@ -72,7 +78,15 @@ def spawn(
         stale = _recorded()
         if stale is not None:  # the lock is free, so its sandbox is dead: clear what it left
             _clean_up_dead(stale)
-        args = [sys.executable, "-m", SANDBOX_MODULE, json.dumps(faults), str(time_scale), str(seed)]
+        args = [
+            sys.executable,
+            "-m",
+            SANDBOX_MODULE,
+            json.dumps(faults),
+            str(time_scale),
+            str(seed),
+            lambda_log_format,
+        ]
         with open(log_file, "wb") as log:
             proc = subprocess.Popen(
                 [*args, str(lock.fd)],
@@ -173,11 +187,17 @@ def main(argv: list[str]) -> int:
     faults = json.loads(argv[0]) if argv else {}
     time_scale = float(argv[1]) if len(argv) > 1 else 0.01
     seed = None if len(argv) < 3 or argv[2] == "None" else int(argv[2])
-    # argv[3]: the home lock's descriptor, inherited from `up`; held (never closed) until this process exits.
+    log_format = argv[3] if len(argv) > 3 else "text"
+    # argv[4]: the home lock's descriptor, inherited from `up`; held (never closed) until this process exits.
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    sb = Sandbox.start(faults=faults, time_scale=time_scale, seed=seed)
+    sb = Sandbox.start(
+        faults=faults,
+        time_scale=time_scale,
+        seed=seed,
+        lambda_log_format=log_format,  # type: ignore[arg-type]  # checked by Sandbox.start
+    )
     try:
         from apigwops.sandbox.motoserver import wait_until_answers
 
@@ -194,6 +214,7 @@ def main(argv: list[str]) -> int:
             tokens=dict(sb.tokens),
             faults=sb.faults,
             time_scale=time_scale,
+            lambda_log_format=log_format,
             log_file=str(apigwops_home() / "sandbox.log"),
             started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             moto_pid=sb.moto_pid or 0,

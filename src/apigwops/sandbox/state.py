@@ -46,6 +46,7 @@ class SandboxState:
     tokens: dict[str, str]
     faults: dict[str, float] = field(default_factory=dict)
     time_scale: float = 0.01
+    lambda_log_format: str = "text"  # the functions' log generation (old-text, text, json; §15.1-15.3)
     log_file: str = ""
     started_at: str = ""
     moto_pid: int = 0  # moto's process (a child of `pid`, in its process group); 0 in older state files

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,16 +38,21 @@ class Case:
     min_share: float = 1.0
     count: int = FAULTY  # requests with the fault
     heal_first: bool = True  # False: diagnose while the configuration mistake is still in place
+    also: tuple[str, ...] = ()  # faults active together with `fault`
+    evidence: str = ""  # a phrase the top finding's evidence must contain
+    log_format: str = "text"  # the functions' log generation (§15.1-15.3)
 
     @property
     def symptom(self) -> str:
         if self.status == "latency":
             return "latency"
+        if self.status in ("405", "202"):  # WAF's interstitials: no symptom of their own (§15.6)
+            return "auto"
         return "5xx" if self.status.startswith("5") else self.status
 
     @property
     def id(self) -> str:
-        return f"{self.fault}-{self.api}"
+        return f"{self.fault}-{self.api}" + ("" if self.log_format == "text" else f"-{self.log_format}")
 
 
 def both(fault: str, finding: str, rest: str, http: str, **kw: Any) -> list[Case]:
@@ -56,8 +61,11 @@ def both(fault: str, finding: str, rest: str, http: str, **kw: Any) -> list[Case
 
 CASES: list[Case] = [
     # 5xx, with the codes per API type (§4.5-§4.7; HTTP APIs answer 500 for Lambda errors, 503 for timeouts)
-    *both("lambda-timeout", "lambda-timeout", "504", "503"),
-    *both("integration-timeout", "integration-timeout", "504", "503"),
+    # timeouts follow from each function's Timeout against the integration timeout (§15.5): the users function
+    # (10 s) times out first, 502/500 (C50); the orders function (60 s) outlives the integration, 504/503 (C55, C52)
+    *both("lambda-timeout", "lambda-timeout", "502", "500"),
+    *both("integration-timeout", "integration-timeout", "504", "503", route="orders"),
+    *both("lambda-init-failure", "lambda-init-failure", "502", "500"),
     *both("lambda-error", "lambda-function-error", "502", "500"),
     # at full rate the background noise is a Lambda error like any other (test_background.py: at 0.2%)
     *both("background-errors", "lambda-function-error", "502", "500"),
@@ -84,6 +92,10 @@ CASES: list[Case] = [
     Case("missing-api-key", "REST", "api-key-invalid", "403"),
     Case("waf-sqli", "REST", "waf-block", "403"),
     Case("waf-rate-limit", "REST", "waf-rate-limit", "403"),
+    # WAF's interstitials (§15.6): 405 CAPTCHA, 202 Challenge; a rule in COUNT shows as evidence beside them
+    Case("waf-captcha", "REST", "waf-captcha", "405"),
+    Case("waf-challenge", "REST", "waf-challenge", "202"),
+    Case("waf-count", "REST", "waf-captcha", "405", also=("waf-captcha",), evidence="rule in COUNT"),
     Case("resource-policy-deny", "REST", "resource-policy-deny", "403"),
     *both("authorizer-deny", "authorizer-deny", "403", "403", route="orders"),
     # 429 (§4.3): the quota needs a key with a finite quota (the internal tier has none)
@@ -106,6 +118,9 @@ REST_ONLY = {
     "missing-api-key",
     "waf-sqli",
     "waf-rate-limit",
+    "waf-captcha",
+    "waf-challenge",
+    "waf-count",
     "resource-policy-deny",
     "quota-exhausted",
 }
@@ -113,20 +128,51 @@ REST_ONLY = {
 
 def test_every_fault_has_its_cases() -> None:
     """A new fault without a case here fails: every fault must be proven through the real path."""
-    covered = {(c.fault, c.api) for c in CASES}
+    covered = {(c.fault, c.api) for c in CASES if c.log_format == "text"}
     expected = {(f, api) for f in FAULTS for api in ("REST", "HTTP") if api == "REST" or f not in REST_ONLY}
     assert covered == expected
 
 
+# The Lambda log-format axis (§15.1-15.3): the faults whose evidence is the function's own log, on the other two
+# generations too (the whole matrix above runs on today's default, current text).
+LAMBDA_FAULTS = (
+    "lambda-timeout",
+    "integration-timeout",
+    "lambda-error",
+    "lambda-init-failure",
+    "cold-starts",
+)
+OTHER_FORMATS = ("old-text", "json")
+FORMAT_CASES: list[Case] = [
+    replace(c, log_format=fmt) for fmt in OTHER_FORMATS for c in CASES if c.fault in LAMBDA_FAULTS
+]
+
+_SANDBOXES: dict[str, Any] = {}
+
+
 @pytest.fixture(scope="module")
-def sandbox() -> Any:
+def sandboxes() -> Any:
+    """One sandbox per Lambda log format, started when a case first needs it."""
+    try:
+        yield _SANDBOXES
+    finally:
+        while _SANDBOXES:
+            _SANDBOXES.popitem()[1].stop()
+
+
+def _sandbox_for(sandboxes: dict[str, Any], log_format: str) -> Any:
     from apigwops.sandbox import Sandbox
 
-    sb = Sandbox.start(seed=11, time_scale=0.005, ship_interval_s=0.5)
-    try:
-        yield sb
-    finally:
-        sb.stop()
+    if log_format not in sandboxes:
+        sandboxes[log_format] = Sandbox.start(
+            seed=11, time_scale=0.005, ship_interval_s=0.5, lambda_log_format=log_format
+        )
+    return sandboxes[log_format]
+
+
+@pytest.fixture(scope="module")
+def sandbox(sandboxes: dict[str, Any]) -> Any:
+    return _sandbox_for(sandboxes, "text")
 
 
 def _send(sb: Any, case: Case, count: int, *, parallel: bool = False) -> None:
@@ -161,25 +207,9 @@ def _diagnose(sb: Any, case: Case, start: datetime, end: datetime, *extra: str) 
     return doc
 
 
-# The sandbox's `lambda-timeout` fault today makes a function whose Timeout is 60 s hang past the 29 s (REST) /
-# 30 s (HTTP) integration timeout, so API Gateway answers 504/503 first: by the signals reference (§4.7 C55,
-# §4.6 C52, §15.5) that is `integration-timeout`, which diagnose now names. `lambda-timeout` needs the function's
-# own Timeout to come first (502/500, C50, §15.4); the sandbox has no function with a timeout below the
-# integration timeout yet (issue 10, item 4). Strict: these cases must be updated when the sandbox is.
-SANDBOX_TIMEOUT_FAULT = pytest.mark.xfail(
-    strict=True,
-    reason="sandbox fault lambda-timeout outlives the integration timeout (60 s function timeout > 29/30 s): "
-    "AWS answers 504/503 = integration-timeout (§15.5); fix in the sandbox (issue 10 item 4)",
-)
-
-
-def _marked(case: Case) -> Any:
-    return pytest.param(case, marks=SANDBOX_TIMEOUT_FAULT) if case.fault == "lambda-timeout" else case
-
-
-@pytest.mark.parametrize("case", [_marked(c) for c in CASES], ids=lambda c: c.id)
-def test_fault_is_named_first(sandbox: Any, case: Case) -> None:
-    sb = sandbox
+@pytest.mark.parametrize("case", CASES + FORMAT_CASES, ids=lambda c: c.id)
+def test_fault_is_named_first(sandboxes: dict[str, Any], case: Case) -> None:
+    sb = _sandbox_for(sandboxes, case.log_format)
     sb.set_faults({})
     # one request before the window: an environment left idle for 3 s (600 virtual s) would make the first
     # healthy request a cold start, i.e. slow, and a latency case would then share its symptom with it
@@ -188,7 +218,7 @@ def test_fault_is_named_first(sandbox: Any, case: Case) -> None:
     start = datetime.now(UTC)
     try:
         _send(sb, case, HEALTHY)
-        sb.set_faults({case.fault: 1.0})
+        sb.set_faults({case.fault: 1.0, **dict.fromkeys(case.also, 1.0)})
         _send(sb, case, case.count, parallel=case.symptom != "latency")
         if case.heal_first:
             sb.set_faults({})
@@ -202,6 +232,8 @@ def test_fault_is_named_first(sandbox: Any, case: Case) -> None:
     assert top["share"] >= case.min_share, doc["findings"]
     assert top["count"] <= case.count
     assert doc["traffic"]["requests"] == HEALTHY + case.count
+    if case.evidence:
+        assert any(case.evidence in e["detail"] for e in top["evidence"]), top["evidence"]
 
 
 def _window_of(sb: Any, send: Any) -> tuple[datetime, datetime]:

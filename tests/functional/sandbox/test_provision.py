@@ -106,7 +106,9 @@ def test_http_api_lambda_cognito_waf_and_log_groups(shared: Any) -> None:
     assert rules["CaptchaCurlClients"]["Action"] == {"Captcha": {}}  # §15.6
     assert rules["ChallengeScrapers"]["Action"] == {"Challenge": {}}
     bad_inputs = rules["AWS-AWSManagedRulesKnownBadInputsRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
-    assert bad_inputs["RuleActionOverrides"] == [{"Name": "Host_localhost_HEADER", "ActionToUse": {"Count": {}}}]
+    assert bad_inputs["RuleActionOverrides"] == [
+        {"Name": "Host_localhost_HEADER", "ActionToUse": {"Count": {}}}
+    ]
     logging = waf.get_logging_configuration(ResourceArn=acl["ARN"])["LoggingConfiguration"]
     assert logging["LogDestinationConfigs"][0].endswith(":log-group:aws-waf-logs-user-api")
     groups = {g["logGroupName"] for g in client(shared, "logs").describe_log_groups()["logGroups"]}
