@@ -32,7 +32,7 @@ class Case:
     fault: str
     api: str  # "REST" or "HTTP"
     finding: str
-    status: str  # the finding's symptom: the most common status of its requests, or "latency"
+    status: str  # the finding's symptom: the most common status of its requests, "latency", or "any"
     route: str = "users"  # "users": GET /users/{id}; "orders": POST /orders (behind the authorizer)
     key: str = "internal"  # the usage-plan tier whose key REST requests carry
     min_share: float = 1.0
@@ -46,7 +46,7 @@ class Case:
     def symptom(self) -> str:
         if self.status == "latency":
             return "latency"
-        if self.status in ("405", "202"):  # WAF's interstitials: no symptom of their own (§15.6)
+        if self.status == "any":  # WAF's interstitials (405, 202): no symptom of their own (§15.6)
             return "auto"
         return "5xx" if self.status.startswith("5") else self.status
 
@@ -93,9 +93,10 @@ CASES: list[Case] = [
     Case("waf-sqli", "REST", "waf-block", "403"),
     Case("waf-rate-limit", "REST", "waf-rate-limit", "403"),
     # WAF's interstitials (§15.6): 405 CAPTCHA, 202 Challenge; a rule in COUNT shows as evidence beside them
-    Case("waf-captcha", "REST", "waf-captcha", "405"),
-    Case("waf-challenge", "REST", "waf-challenge", "202"),
-    Case("waf-count", "REST", "waf-captcha", "405", also=("waf-captcha",), evidence="rule in COUNT"),
+    Case("waf-captcha", "REST", "waf-captcha", "any"),
+    # a 202 is not a failed request to the engine, so the finding's share of failures is 0 (it is still first)
+    Case("waf-challenge", "REST", "waf-challenge", "any", min_share=0.0),
+    Case("waf-count", "REST", "waf-captcha", "any", also=("waf-captcha",), evidence="rule in COUNT"),
     Case("resource-policy-deny", "REST", "resource-policy-deny", "403"),
     *both("authorizer-deny", "authorizer-deny", "403", "403", route="orders"),
     # 429 (§4.3): the quota needs a key with a finite quota (the internal tier has none)
