@@ -102,7 +102,11 @@ def test_lambda_telemetry_schema_reference_init_report_and_runtime_done() -> Non
     }
 }"""
     init = parse_line(init_report)
-    assert (init["kind"], init.get("init_duration_ms"), init.get("invocation_status")) == ("init", 125.33, None)
+    assert (init["kind"], init.get("init_duration_ms"), init.get("invocation_status")) == (
+        "init",
+        125.33,
+        None,
+    )
     done = parse_line(runtime_done)
     assert done["kind"] == "other"  # repeats what platform.report says: never counted twice
     assert done["request_id"] == "6d68ca91-49c9-448d-89b8-7ca3e6dc66aa"
