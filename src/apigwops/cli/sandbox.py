@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from apigwops.cli.context import make_runtime
+from apigwops.render import Result, render
+from apigwops.render.sandbox import FAULT_NAMES, FAULTS, STATUS
 
 if TYPE_CHECKING:
-    from apigwops.runtime import Runtime
     from apigwops.sandbox.state import SandboxState
 
 app = typer.Typer(
@@ -73,36 +74,6 @@ def status_document(state: SandboxState, *, show_secrets: bool) -> dict[str, Any
     }
 
 
-def _print_status(rt: Runtime, doc: dict[str, Any]) -> None:
-    import json
-
-    if rt.output == "json":
-        print(json.dumps(doc, indent=2))
-        return
-    from rich.table import Table
-
-    assert rt.out is not None
-    stages = Table(title="Sandbox stages", title_justify="left")
-    for col in ("type", "api", "id", "stage", "url"):
-        stages.add_column(col)
-    for s in doc["stages"]:
-        stages.add_row(s["api_type"], s["api_name"], s["api_id"], s["stage"], s["url"])
-    rt.out.print(stages)
-    secrets = Table(title="API keys (x-api-key, REST) and tokens (Authorization)", title_justify="left")
-    secrets.add_column("name")
-    secrets.add_column("value", overflow="fold")
-    for tier, key in doc["api_keys"].items():
-        secrets.add_row(f"key: {tier}", key)
-    for name, tok in doc["tokens"].items():
-        secrets.add_row(f"token: {name}", tok)
-    rt.out.print(secrets)
-    faults = ", ".join(f"{k}={v:g}" for k, v in doc["faults"].items()) or "none"
-    rt.out.print(f"faults: {faults}   time scale: {doc['time_scale']:g}   pid: {doc['pid']}", markup=False)
-    rt.out.print("environment for the CLI or the AWS CLI:", markup=False)
-    for key, value in doc["env"].items():
-        rt.out.print(f"  export {key}={value}", markup=False, highlight=False)
-
-
 @app.command("up")
 def up(
     ctx: typer.Context,
@@ -129,14 +100,14 @@ def up(
     from apigwops.sandbox.daemon import spawn
     from apigwops.sandbox.faults import parse_fault_specs
 
-    rt = make_runtime(ctx, formats=("table", "json"))
+    rt = make_runtime(ctx, kind=STATUS)
     faults = parse_fault_specs(fault or [])
     if not 0 < time_scale <= 1:
         raise UsageError(f"--time-scale must be above 0 and at most 1, not {time_scale:g}")
     rt.progress.step("starting the sandbox (moto, provisioning, stages)...")
     state = spawn(faults, time_scale=time_scale, seed=seed, timeout_s=timeout)
     rt.progress.step(f"sandbox running (pid {state.pid}); stop it with 'apigwops sandbox down'")
-    _print_status(rt, status_document(state, show_secrets=show_secrets))
+    render(rt, Result(STATUS, status_document(state, show_secrets=show_secrets)))
 
 
 @app.command("status")
@@ -157,7 +128,7 @@ def status(
     from apigwops.errors import UsageError
     from apigwops.sandbox.daemon import running_state
 
-    rt = make_runtime(ctx, formats=("table", "json"))
+    rt = make_runtime(ctx, kind=STATUS)
     state = running_state()
     if state is None:
         raise UsageError("no sandbox is running", hint="start one with 'apigwops sandbox up'")
@@ -166,7 +137,7 @@ def status(
             print(f"export {name}={shlex.quote(value)}")
         return
     state.faults = _live_faults(state.control_url) or state.faults
-    _print_status(rt, status_document(state, show_secrets=show_secrets))
+    render(rt, Result(STATUS, status_document(state, show_secrets=show_secrets)))
 
 
 def _live_faults(control_url: str) -> dict[str, float] | None:
@@ -187,7 +158,7 @@ def down(ctx: typer.Context) -> None:
     """Stop the sandbox; no process is left behind."""
     from apigwops.sandbox.daemon import stop_running
 
-    rt = make_runtime(ctx, formats=("table", "json"))
+    rt = make_runtime(ctx)
     state = stop_running()
     if state is None:
         rt.progress.step("no sandbox was running")
@@ -210,7 +181,7 @@ def fault(
     from apigwops.sandbox.faults import parse_fault_specs
     from apigwops.sandbox.state import save_state
 
-    make_runtime(ctx, formats=("json",))
+    rt = make_runtime(ctx, kind=FAULTS)
     changes = parse_fault_specs(specs or [])
     state = running_state()
     if state is None:
@@ -229,14 +200,13 @@ def fault(
             faults = json.loads(resp.read())
         state.faults = faults
         save_state(state)
-    print(json.dumps(faults, indent=2))
+    render(rt, Result(FAULTS, faults))
 
 
 @app.command("faults")
-def list_faults() -> None:
+def list_faults(ctx: typer.Context) -> None:
     """List the fault names and what each one does."""
-    from apigwops.sandbox.faults import FAULTS
+    from apigwops.sandbox.faults import FAULTS as DESCRIPTIONS
 
-    width = max(len(name) for name in FAULTS)
-    for name, what in FAULTS.items():
-        typer.echo(f"{name.ljust(width)}  {what}")
+    rt = make_runtime(ctx, kind=FAULT_NAMES)
+    render(rt, Result(FAULT_NAMES, dict(DESCRIPTIONS)))
