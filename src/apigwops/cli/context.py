@@ -89,21 +89,23 @@ def make_runtime(ctx: typer.Context, *, kind: str | None = None, formats: tuple[
 def _choose_output(opts: GlobalOptions, kind: str | None, formats: tuple[str, ...]) -> OutputFormat:
     """The explicit --output when the result has it; by default table on a terminal, JSON when piped."""
     from apigwops.errors import UsageError
-    from apigwops.render.registry import ANY, check_format, compile_query, formats_for
+    from apigwops.render.registry import check_format, compile_query, formats_for
 
     queried = opts.query is not None
     if queried:
         compile_query(str(opts.query))  # a bad expression is exit 2 before any AWS call
-    if kind is None and formats:
+    if kind is None and not formats:  # the command prints no data (`sandbox down`): any choice is fine
+        return opts.output or OutputFormat.json
+    if kind is None:
         available = [OutputFormat(f) for f in formats]
         if opts.output is not None and opts.output not in available:
             choices = ", ".join(formats)
             raise UsageError(f"--output {opts.output} is not available here; choose one of: {choices}")
     else:
-        available = formats_for(kind or ANY, queried=queried)
+        available = formats_for(kind, queried=queried)
+        if opts.output is not None:
+            check_format(kind, opts.output, queried=queried)
     if opts.output is not None:
-        if kind is not None or not formats:
-            check_format(kind or ANY, opts.output, queried=queried)
         return opts.output
     default = OutputFormat.table if sys.stdout.isatty() else OutputFormat.json
     return default if default in available else OutputFormat.json
