@@ -215,3 +215,12 @@ def test_negative_timeout_is_a_usage_error() -> None:
     result = run_cli("--cli-read-timeout", "-1", *ESTIMATE)
     assert result.exit_code == 2
     _one_error_line(result.stderr)
+
+
+@pytest.mark.parametrize("name", ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"])
+def test_bad_endpoint_url_in_the_environment_is_a_usage_error(name: str) -> None:
+    result = run_cli(
+        "diagnose", "--api", "a", "--stage", "b", "--region", "us-east-1", env={name: "http://[::1"}
+    )
+    assert result.exit_code == 2, result.stderr
+    assert name in _one_error_line(result.stderr)

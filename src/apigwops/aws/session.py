@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from apigwops.aws.allowlist import enforce_read_only
 from apigwops.aws.config import config_for, resolve_retries
-from apigwops.aws.settings import AwsSettings
+from apigwops.aws.settings import AwsSettings, check_environment_endpoints
 from apigwops.errors import CredentialsError
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ def make_session(settings: AwsSettings) -> boto3.Session:
     import botocore.exceptions
 
     settings.validate()
+    check_environment_endpoints()
     try:
         session = boto3.Session(profile_name=settings.profile, region_name=settings.resolved_region())
     except botocore.exceptions.ProfileNotFound as exc:

@@ -40,15 +40,26 @@ class AwsSettings:
                 raise UsageError(f"{name} must be 0 (no timeout) or a number of seconds, not {value:g}")
 
 
-def check_endpoint_url(url: str) -> None:
-    """An endpoint botocore can use: http(s)://host[:port][/path]."""
+def check_endpoint_url(url: str, source: str = "--endpoint-url") -> None:
+    """An endpoint botocore can use: http(s)://host[:port][/path]; `source` names where it came from."""
+    hint = "expected http(s)://host[:port], e.g. http://127.0.0.1:5000"
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError as exc:
-        raise UsageError(f"--endpoint-url {url!r} is not a valid URL ({exc})") from None
+        raise UsageError(f"{source} {url!r} is not a valid URL ({exc})", hint=hint) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(
-            f"--endpoint-url {url!r} is not a valid URL",
-            hint="expected http(s)://host[:port], e.g. http://127.0.0.1:5000",
-        )
+        raise UsageError(f"{source} {url!r} is not a valid URL", hint=hint)
+
+
+def check_environment_endpoints(env: Mapping[str, str] | None = None) -> None:
+    """AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>, checked like --endpoint-url (botocore raises ValueError).
+
+    Skipped when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true, since botocore then ignores them too.
+    """
+    environ = os.environ if env is None else env
+    if environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
+        return
+    for name, value in sorted(environ.items()):
+        if (name == "AWS_ENDPOINT_URL" or name.startswith("AWS_ENDPOINT_URL_")) and value:
+            check_endpoint_url(value, name)
