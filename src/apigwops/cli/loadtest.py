@@ -14,6 +14,7 @@ import typer
 
 from apigwops.cli.context import make_runtime
 from apigwops.cli.options import OptionalApiOpt, OptionalStageOpt
+from apigwops.render.loadtest import LOADTEST
 
 if TYPE_CHECKING:
     from apigwops.loadtest.result import LoadtestReport
@@ -154,7 +155,7 @@ def run_command(
     """Run a load test; exit 0 when every SLO holds, 1 when one fails, 2 on bad input, 130 on Ctrl-C."""
     from apigwops.loadtest.request import RunFlags, build_request, run_as_worker
 
-    runtime = make_runtime(ctx, kind="loadtest")
+    runtime = make_runtime(ctx, kind=LOADTEST)
     flags = RunFlags(
         scenario=scenario, url=url, api=api, stage=stage, users=users, spawn_rate=spawn_rate,
         run_time=run_time, workers=workers if workers is not None else (os.cpu_count() or 1),
@@ -196,7 +197,7 @@ def check_command(
     from apigwops.loadtest.service import check_saved
     from apigwops.loadtest.slo import parse_slos
 
-    runtime = make_runtime(ctx, kind="loadtest")
+    runtime = make_runtime(ctx, kind=LOADTEST)
     report = check_saved(
         directory,
         parse_slos(slo or []),
@@ -241,6 +242,5 @@ def _exit_code(report: LoadtestReport) -> int:
 
 def _render(runtime: Runtime, report: LoadtestReport) -> None:
     from apigwops.render import Result, render
-    from apigwops.render.loadtest import LOADTEST
 
     render(runtime, Result(LOADTEST, report.to_dict(), report))
