@@ -224,3 +224,12 @@ def test_bad_endpoint_url_in_the_environment_is_a_usage_error(name: str) -> None
     )
     assert result.exit_code == 2, result.stderr
     assert name in _one_error_line(result.stderr)
+
+
+@pytest.mark.parametrize("command", [["diagnose"], ["cost", "estimate"], ["loadtest", "scenarios"]])
+def test_every_command_help_names_the_global_options(command: list[str]) -> None:
+    result = run_cli(*command, "--help")
+    assert result.exit_code == 0
+    tail = result.stdout.split("Global options, before or after the command", 1)[1]
+    for option in ("--output", "--query", "--region", "--profile", "--endpoint-url", "--cli-read-timeout"):
+        assert option in tail

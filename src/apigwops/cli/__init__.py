@@ -133,9 +133,10 @@ def run(argv: list[str] | None = None) -> int:
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
     from typer.main import get_command
 
-    from apigwops.cli.argv import hoist_global_options
+    from apigwops.cli.argv import hoist_global_options, note_global_options
 
     command = get_command(app)
+    note_global_options(command)
     args = hoist_global_options(command, sys.argv[1:] if argv is None else list(argv))
     debug = "--debug" in args
     try:

@@ -84,3 +84,25 @@ def hoist_global_options(root: Any, args: list[str]) -> list[str]:
         rest.append(token)
         i += 1
     return [*prefix, *hoisted, *rest]
+
+
+def note_global_options(root: Any) -> None:
+    """End every command's --help with the global options it also accepts (their help is in `apigwops --help`)."""
+    import textwrap
+
+    options = [p for p in getattr(root, "params", []) if getattr(p, "param_type_name", "") == "option"]
+    names = " ".join(
+        p.opts[0] for p in options if p.expose_value and not p.is_eager
+    )  # not --version, completion
+    lines = textwrap.wrap(names, 76, break_on_hyphens=False)
+    # "\b" keeps Click from re-wrapping the paragraph (it would split option names at their hyphens).
+    note = "\b\nGlobal options, before or after the command (see 'apigwops --help'):\n" + "\n".join(
+        f"  {line}" for line in lines
+    )
+
+    def visit(command: Any) -> None:
+        for sub in getattr(command, "commands", {}).values():
+            sub.epilog = f"{sub.epilog}\n\n{note}" if sub.epilog else note
+            visit(sub)
+
+    visit(root)
