@@ -80,22 +80,18 @@ def register(app: typer.Typer) -> None:
         window = resolve_window(since=since, start=start, end=end, now=runtime.clock)
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             raise UsageError(f"--out {out} already exists and is not an empty directory")
-        collect_evidence = _collector()
+        from apigwops.evidence import collect  # looked up when called: tests replace collect_evidence
+
         runtime.progress.step(f"collecting evidence for {api}/{stage}")
-        evidence = collect_evidence(runtime, api=api, stage=stage, window=window, logs_engine=engine)
+        evidence = collect.collect_evidence(
+            runtime,
+            api=api,
+            stage=stage,
+            window=window,
+            logs_engine=engine,  # type: ignore[arg-type]  # checked against ENGINE_CHOICES above
+        )
         path = write_bundle(evidence, out, redact_ips=redact_ips, fmt=fmt.value, progress=runtime.progress)
         render(runtime, Result(CAPTURE, {"bundle": str(path), **_summary(read_manifest(path))}))
-
-
-def _collector() -> Any:
-    """The live collector, looked up when called (tests and the sandbox replace it at this seam)."""
-    import importlib
-
-    try:
-        collect = importlib.import_module("apigwops.evidence.collect")
-    except ImportError as exc:
-        raise UsageError(f"capture needs the evidence collector, which this build lacks ({exc})") from None
-    return collect.collect_evidence
 
 
 def _summary(manifest: dict[str, Any]) -> dict[str, Any]:

@@ -98,13 +98,20 @@ def validate_command(
 
 @app.command("vocabulary")
 def vocabulary_command(ctx: typer.Context) -> None:
-    """The request fields `match` may test and the signals `when`, `count` and templates may name."""
+    """The request fields `match` may test, the signals `when`, `count` and templates may name, and the
+    evidence checks a playbook may list under `evidence:`."""
     from apigwops.cli.context import make_runtime
-    from apigwops.diagnose.vocabulary import FEATURE_COLUMNS, REQUEST_COLUMNS, SIGNALS, SYMPTOM_FAMILIES
+    from apigwops.diagnose.vocabulary import (
+        EVIDENCE_CHECKS,
+        FEATURE_COLUMNS,
+        REQUEST_COLUMNS,
+        SIGNALS,
+        SYMPTOM_FAMILIES,
+    )
     from apigwops.render import Result, render
     from apigwops.render.playbooks import VOCABULARY
 
     runtime = make_runtime(ctx, kind=VOCABULARY)
     fields = {name: FEATURE_COLUMNS.get(name, "access-log field") for name in sorted(REQUEST_COLUMNS)}
     document = {"symptoms": list(SYMPTOM_FAMILIES), "fields": fields, "signals": SIGNALS}
-    render(runtime, Result(VOCABULARY, document))
+    render(runtime, Result(VOCABULARY, {**document, "evidence": EVIDENCE_CHECKS}))

@@ -61,4 +61,6 @@ def render_vocabulary(result: Result, runtime: Runtime) -> None:
     lines += [f"  {name:32} {meaning}" for name, meaning in doc["fields"].items()]
     lines += ["", "signals (when, count, templates):"]
     lines += [f"  {name:32} {meaning}" for name, meaning in doc["signals"].items()]
+    lines += ["", "evidence checks (evidence):"]
+    lines += [f"  {name:32} {meaning}" for name, meaning in doc["evidence"].items()]
     write("\n".join(lines))

@@ -22,6 +22,20 @@ def render_status(result: Result, runtime: Runtime) -> None:
 
     doc = result.document
     out = console(runtime)
+    yes_no = {True: "yes", False: "no"}
+    running = "running" if doc["running"] else "NOT RUNNING: " + "; ".join(doc["problems"])
+    out.print(f"sandbox: {running}", markup=False, highlight=False)
+    health = Table(title="Processes", title_justify="left")
+    for col in ("part", "pid", "alive", "answering"):
+        health.add_column(col)
+    for name, p in doc["processes"].items():
+        health.add_row(f"{name} process", str(p["pid"]), yes_no[p["alive"]], yes_no[p["answering"]])
+    sandbox = doc["processes"]["sandbox"]
+    for s in doc["stages"]:
+        health.add_row(
+            f"{s['api_type']} stage", str(sandbox["pid"]), yes_no[sandbox["alive"]], yes_no[s["answering"]]
+        )
+    out.print(health)
     stages = Table(title="Sandbox stages", title_justify="left")
     for col in ("type", "api", "id", "stage", "url"):
         stages.add_column(col)
