@@ -78,7 +78,7 @@ def make_runtime(ctx: typer.Context, *, kind: str | None = None, formats: tuple[
     err = Console(stderr=True, no_color=not color, highlight=False)
     output = _choose_output(opts, kind, formats)
     return Runtime(
-        aws=AwsContext(settings),
+        aws=AwsContext(settings, debug=_debug_writer(err) if opts.debug else None),
         progress=ConsoleProgress(err, opts.quiet),
         output=output,
         query=opts.query,
@@ -112,3 +112,12 @@ def _choose_output(opts: GlobalOptions, kind: str | None, formats: tuple[str, ..
         return opts.output
     default = OutputFormat.table if sys.stdout.isatty() else OutputFormat.json
     return default if default in available else OutputFormat.json
+
+
+def _debug_writer(err: Any) -> Any:
+    """`--debug` lines on stderr, printed as plain text (no markup from AWS names)."""
+
+    def write(line: str) -> None:
+        err.print(line, markup=False, highlight=False, style="dim")
+
+    return write
