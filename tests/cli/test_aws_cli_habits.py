@@ -191,9 +191,9 @@ def test_profile_attempts_also_hold_against_an_emulator(
     _profile(monkeypatch, tmp_path, "max_attempts = 3\n")
     runtime = _runtime_for(monkeypatch, "--profile", "ops", "--endpoint-url", "http://127.0.0.1:1")
     assert runtime.aws.client("logs").meta.config.retries["total_max_attempts"] == 3
-    _profile(monkeypatch, tmp_path, "")
+    _profile(monkeypatch, tmp_path, "retry_mode = adaptive\n")
     runtime = _runtime_for(monkeypatch, "--profile", "ops", "--endpoint-url", "http://127.0.0.1:1")
-    assert runtime.aws.client("logs").meta.config.retries["total_max_attempts"] == 1
+    assert runtime.aws.client("logs").meta.config.retries == {"mode": "adaptive", "total_max_attempts": 1}
 
 
 def test_cli_timeouts_reach_the_client(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

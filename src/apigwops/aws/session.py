@@ -104,12 +104,13 @@ class AwsContext:
                 kwargs: dict[str, Any] = {}
                 if self.settings.endpoint_url:
                     kwargs["endpoint_url"] = self.settings.endpoint_url
-                retries = resolve_retries(profile=self._profile_config(session))
+                profile = self._profile_config(session)
+                retries = resolve_retries(profile=profile)
                 client = session.client(service, config=self._config(retries), **kwargs)
                 if not retries.attempts_chosen and not is_aws_endpoint(client.meta.endpoint_url):
                     # An emulator (moto, the sandbox) does not throttle; retrying an operation it lacks only
                     # multiplies the wait before the check is skipped. One attempt unless the user asks.
-                    retries = resolve_retries(profile={}, default_attempts=EMULATOR_MAX_ATTEMPTS)
+                    retries = resolve_retries(profile=profile, default_attempts=EMULATOR_MAX_ATTEMPTS)
                     client = session.client(service, config=self._config(retries), **kwargs)
                 enforce_read_only(client)
                 client.meta.events.register("before-call", self._count)
