@@ -18,7 +18,7 @@ from apigwops.aws.lambda_policy import authorizer_arn, evaluate, execute_api_arn
 from apigwops.aws.reader import Task
 from apigwops.aws.resolve import ResolvedApi
 from apigwops.aws.session import AwsContext
-from apigwops.evidence.model import Authorizer, LambdaFunction, Route
+from apigwops.model import Authorizer, LambdaFunction, Route
 
 _MISSING = "ResourceNotFoundException"
 

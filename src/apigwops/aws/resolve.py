@@ -23,7 +23,7 @@ from apigwops.aws.errors import error_code, skip_reason, translate
 from apigwops.aws.paging import all_items, run_all
 from apigwops.aws.session import AwsContext
 from apigwops.errors import NotFoundError, UsageError
-from apigwops.evidence.model import ApiInfo, ApiType, Check, StageConfig
+from apigwops.model import ApiInfo, ApiType, Check, StageConfig
 
 SANDBOX_URL_TAG = "apigwops:sandbox-url"
 HTTP_DEFAULT_STAGE = "$default"

@@ -15,7 +15,7 @@ import typer
 from apigwops.cli.options import EndOpt, OptionalApiOpt, OptionalStageOpt, SinceOpt, StartOpt
 
 if TYPE_CHECKING:
-    from apigwops.evidence.model import Evidence
+    from apigwops.model import Evidence
     from apigwops.runtime import Runtime
 
 SYMPTOMS = ("auto", "401", "403", "429", "5xx", "502", "504", "latency")

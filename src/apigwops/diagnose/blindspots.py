@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from apigwops.evidence.model import Evidence
+from apigwops.model import Evidence
 
 # (JSON key, $context variable) in the order of the signals reference §8.4 (REST).
 REST_FORMAT: tuple[tuple[str, str], ...] = (
@@ -94,7 +94,7 @@ def recommended_format(api_type: str) -> str:
 
 def context_variable(field: str) -> str:
     """`$context.integration.error` for the canonical column `integration_error`."""
-    from apigwops.evidence.model import ACCESS_LOG_FIELDS
+    from apigwops.model import ACCESS_LOG_FIELDS
 
     variables = ACCESS_LOG_FIELDS.get(field)
     return f"$context.{variables[0]}" if variables else field

@@ -21,7 +21,7 @@ from apigwops.diagnose.signals import finding_signals, global_signals
 from apigwops.diagnose.triage import triage
 from apigwops.diagnose.vocabulary import CLI_SYMPTOMS, REQUEST_COLUMNS
 from apigwops.errors import UsageError
-from apigwops.evidence.model import Evidence
+from apigwops.model import Evidence
 from apigwops.timewindow import iso
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from apigwops.evidence.model import ACCESS_LOG_FIELDS, DERIVED_COLUMNS, Evidence
+from apigwops.model import ACCESS_LOG_FIELDS, DERIVED_COLUMNS, Evidence
 
 if TYPE_CHECKING:
     import pandas as pd

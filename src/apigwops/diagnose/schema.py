@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from apigwops.diagnose.vocabulary import REQUEST_COLUMNS, SIGNALS, SYMPTOM_FAMILIES
-from apigwops.evidence.model import ApiType
+from apigwops.model import ApiType
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 Confidence = Literal["low", "medium", "high"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from apigwops.evidence.model import Evidence
+from apigwops.model import Evidence
 
 if TYPE_CHECKING:
     import pandas as pd

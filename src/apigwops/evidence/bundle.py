@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin, get
 
 from apigwops import __version__
 from apigwops.errors import NotFoundError, UsageError
-from apigwops.evidence.model import (
+from apigwops.evidence.redact import Redactor
+from apigwops.model import (
     ACCESS_LOG_FIELDS,
     ACCESS_LOG_FLOAT_COLUMNS,
     ACCESS_LOG_INT_COLUMNS,
@@ -49,7 +50,6 @@ from apigwops.evidence.model import (
     Evidence,
     TokenFinding,
 )
-from apigwops.evidence.redact import Redactor
 from apigwops.progress import NullProgress, Progress
 from apigwops.timewindow import Window
 

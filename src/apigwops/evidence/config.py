@@ -21,7 +21,7 @@ from apigwops.aws.paging import all_items
 from apigwops.aws.reader import Reader, Task
 from apigwops.aws.resolve import ResolvedApi, created
 from apigwops.aws.session import AwsContext
-from apigwops.evidence.model import (
+from apigwops.model import (
     ApiConfig,
     ApiKey,
     Change,

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from apigwops.evidence.model import EXECUTION_LOG_COLUMNS
+from apigwops.model import EXECUTION_LOG_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from apigwops.evidence.model import LAMBDA_LOG_COLUMNS
+from apigwops.model import LAMBDA_LOG_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from apigwops.errors import UsageError
-from apigwops.evidence.model import ACCESS_LOG_FIELDS, ApiType
+from apigwops.model import ACCESS_LOG_FIELDS, ApiType
 
 INSIGHTS_PREFIX = "f_"
 TOKEN = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from apigwops.evidence.model import METRIC_COLUMNS, ApiInfo, LambdaFunction, StageConfig
+from apigwops.model import METRIC_COLUMNS, ApiInfo, LambdaFunction, StageConfig
 from apigwops.timewindow import Window
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from apigwops.errors import UsageError
-from apigwops.evidence.model import ACCESS_LOG_FIELDS, ApiConfig, ApiInfo, Check, TokenFinding
+from apigwops.model import ACCESS_LOG_FIELDS, ApiConfig, ApiInfo, Check, TokenFinding
 from apigwops.timewindow import Window
 
 if TYPE_CHECKING:

@@ -6,8 +6,8 @@ once per collection through `SourceContext.web_acl()` and shared.
 
 from __future__ import annotations
 
-from apigwops.evidence.model import Check
 from apigwops.evidence.sources import Part, SourceContext, skipped
+from apigwops.model import Check
 
 NO_WEB_ACL = "no WAF web ACL is associated with this stage"
 WAF_LOG_REGEX = r"\"action\"\s*:\s*\"(BLOCK|CAPTCHA|CHALLENGE|COUNT)\""

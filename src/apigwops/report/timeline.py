@@ -17,7 +17,7 @@ from apigwops.timewindow import Window
 if TYPE_CHECKING:
     import pandas as pd
 
-    from apigwops.evidence.model import Evidence
+    from apigwops.model import Evidence
 
 # Bucket sizes a reader finds natural; the smallest that keeps the chart within `max_buckets` wins.
 NICE_SECONDS = (60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)

@@ -15,7 +15,7 @@ from apigwops.errors import UsageError
 from apigwops.evidence import collect, sources
 from apigwops.evidence.collect import gather
 from apigwops.evidence.logengine import AccessLogResult, LogEvents
-from apigwops.evidence.model import ApiConfig, ApiInfo, LambdaFunction, StageConfig
+from apigwops.model import ApiConfig, ApiInfo, LambdaFunction, StageConfig
 from apigwops.runtime import Runtime
 from apigwops.timewindow import Window
 

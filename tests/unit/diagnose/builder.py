@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from apigwops.evidence.model import (
+from apigwops.model import (
     ACCESS_LOG_FIELDS,
     DERIVED_COLUMNS,
     EXECUTION_LOG_COLUMNS,

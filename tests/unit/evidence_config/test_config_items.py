@@ -19,7 +19,7 @@ from apigwops.aws.apigw_items import (
 )
 from apigwops.aws.resolve import ResolvedApi
 from apigwops.evidence.config import changes, quota_period
-from apigwops.evidence.model import ApiInfo, LambdaFunction, StageConfig
+from apigwops.model import ApiInfo, LambdaFunction, StageConfig
 from apigwops.timewindow import Window
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function"
