@@ -142,8 +142,8 @@ def _usage_plan_tiers(
     stage_requests: Decimal,
     notes: list[str],
 ) -> tuple[UsagePlanTier, ...]:
-    from apigwops.aws.apigw_items import plans_for_stage, usage_totals
     from apigwops.aws.paging import all_items
+    from apigwops.evidence.apigw_items import plans_for_stage, usage_totals
 
     client = runtime.aws.client("apigateway")
     plans = plans_for_stage(all_items(client, "get_usage_plans", "items"), api_id, stage)
@@ -227,8 +227,8 @@ def _waf(runtime: Runtime, acl_arn: str | None, notes: list[str]) -> WafUsage | 
 
 
 def _function_names(runtime: Runtime, api_type: ApiType, api_id: str) -> list[str]:
-    from apigwops.aws.apigw_items import rest_routes, v2_routes
     from apigwops.aws.paging import all_items
+    from apigwops.evidence.apigw_items import rest_routes, v2_routes
 
     if api_type == "rest":
         resources = all_items(

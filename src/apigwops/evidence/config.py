@@ -15,12 +15,12 @@ from datetime import UTC, date, timedelta
 from functools import partial
 from typing import Any
 
-from apigwops.aws import apigw_items as items
-from apigwops.aws.lambda_config import lambda_function, lambda_tasks
 from apigwops.aws.paging import all_items
-from apigwops.aws.reader import Reader, Task
 from apigwops.aws.resolve import ResolvedApi, created
 from apigwops.aws.session import AwsContext
+from apigwops.evidence import apigw_items as items
+from apigwops.evidence.lambda_config import lambda_function, lambda_tasks
+from apigwops.evidence.reader import Reader, Task
 from apigwops.model import (
     ApiConfig,
     ApiKey,
