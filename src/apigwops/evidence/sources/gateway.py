@@ -218,7 +218,7 @@ def token_check(ctx: SourceContext) -> Part:
 
 def sources_for(ctx: SourceContext) -> dict[str, tuple[str, Source]]:
     """Check id -> (AWS service it calls, source): the fan-out list, in the order checks are reported."""
-    from apigwops.evidence.waf_sources import waf_logs, waf_metrics, waf_sampled
+    from apigwops.evidence.sources.waf import waf_logs, waf_metrics, waf_sampled
 
     table: dict[str, tuple[str, Source]] = {
         "access-logs": ("logs", access_logs),

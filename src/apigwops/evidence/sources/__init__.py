@@ -1,0 +1,1 @@
+"""The evidence sources the collector fans out."""
