@@ -6,7 +6,7 @@ once per collection through `SourceContext.web_acl()` and shared.
 
 from __future__ import annotations
 
-from apigwops.evidence.sources.gateway import Part, SourceContext, skipped
+from apigwops.evidence.sources.base import Part, SourceContext, skipped
 from apigwops.model import Check
 
 NO_WEB_ACL = "no WAF web ACL is associated with this stage"
