@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from apigwops.errors import UsageError
 from apigwops.evidence import collect, sources
 from apigwops.evidence.collect import gather
-from apigwops.evidence.logengine import AccessLogResult, LogEvents
+from apigwops.evidence.logs.engine import AccessLogResult, LogEvents
 from apigwops.model import ApiConfig, ApiInfo, LambdaFunction, StageConfig
 from apigwops.runtime import Runtime
 from apigwops.timewindow import Window

@@ -18,7 +18,7 @@ from apigwops.timewindow import Window
 if TYPE_CHECKING:
     import pandas as pd
 
-    from apigwops.evidence.logengine import LogEngine
+    from apigwops.evidence.logs.engine import LogEngine
     from apigwops.evidence.waf import WebAcl
     from apigwops.runtime import Runtime
 

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from apigwops.evidence.logengine import AccessLogResult, EngineName, LogEvents
+from apigwops.evidence.logs.engine import AccessLogResult, EngineName, LogEvents
 from apigwops.progress import NullProgress, Progress
 from apigwops.timewindow import Window
 

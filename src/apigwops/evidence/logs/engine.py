@@ -72,11 +72,11 @@ def make_engine(runtime: Runtime, choice: str, *, cancelled: Callable[[], bool] 
     name = choose_engine_name(runtime, choice)
     client = runtime.aws.client("logs")
     if name == "insights":
-        from apigwops.evidence.insights import InsightsEngine
+        from apigwops.evidence.logs.insights import InsightsEngine
 
         return InsightsEngine(
             client, progress=runtime.progress, clock=runtime.clock, sleep=runtime.sleep, cancelled=cancelled
         )
-    from apigwops.evidence.scan import ScanEngine
+    from apigwops.evidence.logs.scan import ScanEngine
 
     return ScanEngine(client, progress=runtime.progress)

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from apigwops.errors import ServiceError
-from apigwops.evidence.insights_queries import BIN_FIELD, COUNT_FIELD, ROW_LIMIT, access_queries, events_query
-from apigwops.evidence.logengine import AccessLogResult, EngineName, LogEvents
+from apigwops.evidence.logs.engine import AccessLogResult, EngineName, LogEvents
+from apigwops.evidence.logs.queries import BIN_FIELD, COUNT_FIELD, ROW_LIMIT, access_queries, events_query
 from apigwops.progress import NullProgress, Progress
 from apigwops.runtime import utcnow
 

@@ -1,0 +1,1 @@
+"""The two log engines behind one interface."""
