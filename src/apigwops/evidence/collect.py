@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from apigwops.aws.allowlist import iam_action
 from apigwops.aws.errors import NOT_IMPLEMENTED_CODES, error_code, is_access_denied, operation_of, skip_reason
 from apigwops.errors import CredentialsError, ReadOnlyViolation
-from apigwops.evidence.logs.engine import choose_engine_name, make_engine
+from apigwops.evidence.logs import choose_engine_name, make_engine
 from apigwops.evidence.sources import sources_for
 from apigwops.evidence.sources.base import Part, Source, SourceContext
 from apigwops.model import ApiConfig, ApiInfo, Check, Evidence
