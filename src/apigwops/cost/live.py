@@ -15,10 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from apigwops.apitypes import profile
 from apigwops.aws.errors import skip_reason
 from apigwops.cost.model import ApiType, LambdaUsage, Usage, UsagePlanTier, WafUsage
 from apigwops.runtime import Runtime
@@ -55,9 +56,7 @@ def usage_from_stage(runtime: Runtime, api: str, stage: str, *, days: int = 30) 
     ]
     runtime.progress.step(f"reading {days} days of usage for {info.name} stage {info.stage}")
     dims = _api_dimensions(info.type, info.name, info.id, info.stage)
-    api_type: ApiType = (
-        "websocket" if info.type == "WEBSOCKET" else ("http" if info.type == "HTTP" else "rest")
-    )
+    api_type = cast("ApiType", profile(info.type).pricing)
     messages = minutes = Decimal(0)
     if api_type == "websocket":
         messages = _metric_sum(aws, "AWS/ApiGateway", "MessageCount", dims, start, end) * scale
@@ -89,9 +88,8 @@ def usage_from_stage(runtime: Runtime, api: str, stage: str, *, days: int = 30) 
 
 def _api_dimensions(api_type: str, name: str, api_id: str, stage: str) -> list[dict[str, str]]:
     """REST metrics are keyed by API name, HTTP and WebSocket metrics by API id."""
-    if api_type == "REST":
-        return [{"Name": "ApiName", "Value": name}, {"Name": "Stage", "Value": stage}]
-    return [{"Name": "ApiId", "Value": api_id}, {"Name": "Stage", "Value": stage}]
+    dimensions = profile(api_type).dimensions(name, api_id, stage)
+    return [{"Name": key, "Value": value} for key, value in dimensions.items()]
 
 
 def _metric_sum(

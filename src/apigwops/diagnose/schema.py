@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from apigwops.apitypes import API_TYPES
 from apigwops.diagnose.vocabulary import REQUEST_COLUMNS, SIGNALS, SYMPTOM_FAMILIES
 from apigwops.model import ApiType
 
@@ -23,7 +24,7 @@ EvidenceSource = Literal[
     "access-log", "execution-log", "lambda-log", "waf-log", "metrics", "config", "token", "triage"
 ]
 
-ALL_API_TYPES: tuple[ApiType, ...] = ("REST", "HTTP", "WEBSOCKET")
+ALL_API_TYPES: tuple[ApiType, ...] = API_TYPES
 SEVERITY_ORDER: dict[str, int] = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Scalar = str | int | float | bool

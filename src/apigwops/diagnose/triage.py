@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from apigwops.apitypes import profile
 from apigwops.model import Evidence
 
 if TYPE_CHECKING:
@@ -18,11 +19,6 @@ if TYPE_CHECKING:
 MAX_BUCKETS = 30
 MIN_FINE_BUCKET_S = 5
 MIN_RISE = 0.01  # an onset needs the error rate at least 1 point above the baseline
-METRIC_NAMES = {
-    "REST": {"count": "Count", "4xx": "4XXError", "5xx": "5XXError"},
-    "HTTP": {"count": "Count", "4xx": "4xx", "5xx": "5xx"},
-    "WEBSOCKET": {"count": "MessageCount", "4xx": "ClientError", "5xx": "ExecutionError"},
-}
 
 
 @dataclass
@@ -183,7 +179,7 @@ def _from_metrics(evidence: Evidence, size: int) -> Triage:
     import pandas as pd
 
     metrics = evidence.metrics
-    names = METRIC_NAMES.get(evidence.api.type, METRIC_NAMES["REST"])
+    names = profile(evidence.api.type).traffic_metrics
     if metrics.empty:
         return Triage("none", 0, {"2xx": 0, "4xx": 0, "5xx": 0})
     gateway = metrics[metrics["namespace"] == "AWS/ApiGateway"]

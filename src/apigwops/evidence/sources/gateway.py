@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from apigwops.apitypes import profile
 from apigwops.errors import UsageError
 from apigwops.evidence.sources.base import Part, Source, SourceContext, skipped
 from apigwops.model import ACCESS_LOG_FIELDS, Check
@@ -26,12 +27,12 @@ LAMBDA_LOG_REGEX = r"^(START|END|REPORT|INIT_START) |Task timed out|ERROR|errorM
 
 
 def access_logs(ctx: SourceContext) -> Part:
-    from apigwops.evidence.logformat import UNAVAILABLE_FIELDS, compile_format
+    from apigwops.evidence.logformat import compile_format
 
     stage = ctx.config.stage
     if not stage.access_log_destination:
         part = skipped("access-logs", "access logging is off for this stage (or not sent to CloudWatch Logs)")
-        part.missing_fields = frozenset(ACCESS_LOG_FIELDS) - UNAVAILABLE_FIELDS.get(ctx.api.type, frozenset())
+        part.missing_fields = frozenset(ACCESS_LOG_FIELDS) - profile(ctx.api.type).unavailable_fields
         return part
     try:
         fmt = compile_format(stage.access_log_format)
@@ -88,8 +89,8 @@ def execution_logs(ctx: SourceContext) -> Part:
     from apigwops.evidence.execlog import parse_execution_events
 
     stage = ctx.config.stage
-    if ctx.api.type == "HTTP":
-        return skipped("execution-logs", "HTTP APIs write no execution logs")
+    if not profile(ctx.api.type).execution_logs:
+        return skipped("execution-logs", f"{profile(ctx.api.type).label} APIs write no execution logs")
     if not stage.execution_log_group or (stage.logging_level or "OFF").upper() == "OFF":
         return skipped("execution-logs", "execution logging is off for this stage (loggingLevel OFF)")
     events = ctx.engine.read_events(stage.execution_log_group, ctx.window, regex=EXECUTION_LOG_REGEX)
