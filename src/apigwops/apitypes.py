@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Literal
 
 from apigwops.model import ApiType
 
@@ -115,7 +116,7 @@ class ApiTypeProfile:
     control_plane: str  # the boto3 service that describes it: "apigateway" or "apigatewayv2"
     url_scheme: str  # of its invoke URL: "https" or "wss"
     root_stage: str | None  # the stage served at the URL's root, without a path segment (HTTP: "$default")
-    pricing: str  # its name in the cost catalog: "rest", "http" or "websocket"
+    pricing: Literal["rest", "http", "websocket"]  # its name in the cost catalog
     # Access-log columns (canonical names) this type cannot log at all: their absence is no fixable blind spot.
     unavailable_fields: frozenset[str]
     metrics: MetricTable  # the AWS/ApiGateway plain-statistic series diagnose reads (§6)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -56,7 +56,7 @@ def usage_from_stage(runtime: Runtime, api: str, stage: str, *, days: int = 30) 
     ]
     runtime.progress.step(f"reading {days} days of usage for {info.name} stage {info.stage}")
     dims = _api_dimensions(info.type, info.name, info.id, info.stage)
-    api_type = cast("ApiType", profile(info.type).pricing)
+    api_type: ApiType = profile(info.type).pricing
     messages = minutes = Decimal(0)
     if api_type == "websocket":
         messages = _metric_sum(aws, "AWS/ApiGateway", "MessageCount", dims, start, end) * scale
