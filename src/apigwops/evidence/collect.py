@@ -188,11 +188,11 @@ def _empty_frames() -> dict[str, pd.DataFrame]:
 
     Keyed like the required tables of `EVIDENCE_TABLES`; `_merge` fails loudly on a table missing here.
     """
-    from apigwops.evidence.accesslog import empty_requests_frame
-    from apigwops.evidence.execlog import parse_execution_events
-    from apigwops.evidence.lambdalog import parse_lambda_events
     from apigwops.evidence.metrics import metrics_frame
-    from apigwops.evidence.waflog import waf_frame
+    from apigwops.evidence.parse.accesslog import empty_requests_frame
+    from apigwops.evidence.parse.execlog import parse_execution_events
+    from apigwops.evidence.parse.lambdalog import parse_lambda_events
+    from apigwops.evidence.parse.waflog import waf_frame
 
     return {
         "requests": empty_requests_frame(),

@@ -209,7 +209,7 @@ class BarrierEngine:
 
     def read_access_log(self, group: str, fmt: Any, window: Window) -> AccessLogResult:
         self.barrier.wait()
-        from apigwops.evidence.accesslog import parse_access_lines
+        from apigwops.evidence.parse.accesslog import parse_access_lines
 
         parsed = parse_access_lines(fmt, [])
         return AccessLogResult(parsed.requests, parsed.counts, 0, 0, [])

@@ -11,8 +11,8 @@ import pytest
 
 from apigwops.apitypes import API_TYPES, PROFILES, profile
 from apigwops.diagnose.blindspots import recommended_format
-from apigwops.evidence.logformat import VARIABLE_COLUMN, compile_format
 from apigwops.evidence.metrics import metric_specs, percentile_specs
+from apigwops.evidence.parse.logformat import VARIABLE_COLUMN, compile_format
 from apigwops.model import METRIC_COLUMNS, ApiConfig, ApiInfo, Evidence, StageConfig
 from apigwops.report.timeline import build_timeline
 from apigwops.timewindow import Window

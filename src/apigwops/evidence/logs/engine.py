@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 if TYPE_CHECKING:
     import pandas as pd
 
-    from apigwops.evidence.logformat import AccessLogFormat
+    from apigwops.evidence.parse.logformat import AccessLogFormat
     from apigwops.timewindow import Window
 
 EngineName = Literal["insights", "scan"]

@@ -21,7 +21,7 @@ from apigwops.runtime import utcnow
 if TYPE_CHECKING:
     import pandas as pd
 
-    from apigwops.evidence.logformat import AccessLogFormat
+    from apigwops.evidence.parse.logformat import AccessLogFormat
     from apigwops.timewindow import Window
 
 DONE = "Complete"
@@ -140,7 +140,7 @@ class InsightsEngine:
         )
 
     def read_access_log(self, group: str, fmt: AccessLogFormat, window: Window) -> AccessLogResult:
-        from apigwops.evidence.accesslog import parse_access_lines
+        from apigwops.evidence.parse.accesslog import parse_access_lines
 
         queries = access_queries(fmt, limit=self._limit)
         counts_result, *row_results = self.run(group, window, [queries.counts, *queries.rows])
@@ -190,7 +190,7 @@ def _counts(rows: list[dict[str, str]], status_field: str | None) -> pd.DataFram
     """`stats count(*) by bin(1m), status` rows -> REQUEST_COUNT_COLUMNS ("-" and absent statuses are NA)."""
     import pandas as pd
 
-    from apigwops.evidence.accesslog import request_counts, to_utc_times
+    from apigwops.evidence.parse.accesslog import request_counts, to_utc_times
 
     if not rows:
         return request_counts(pd.DataFrame({"time": pd.Series(dtype="datetime64[ms, UTC]"), "status": []}))

@@ -27,7 +27,7 @@ LAMBDA_LOG_REGEX = r"^(START|END|REPORT|INIT_START) |Task timed out|ERROR|errorM
 
 
 def access_logs(ctx: SourceContext) -> Part:
-    from apigwops.evidence.logformat import compile_format
+    from apigwops.evidence.parse.logformat import compile_format
 
     stage = ctx.config.stage
     if not stage.access_log_destination:
@@ -86,7 +86,7 @@ def _route_mask(requests: pd.DataFrame, route: str) -> pd.Series:
 
 
 def execution_logs(ctx: SourceContext) -> Part:
-    from apigwops.evidence.execlog import parse_execution_events
+    from apigwops.evidence.parse.execlog import parse_execution_events
 
     stage = ctx.config.stage
     if not profile(ctx.api.type).execution_logs:
@@ -108,7 +108,7 @@ def execution_logs(ctx: SourceContext) -> Part:
 
 def lambda_logs(function: str) -> Source:
     def read(ctx: SourceContext) -> Part:
-        from apigwops.evidence.lambdalog import parse_lambda_events
+        from apigwops.evidence.parse.lambdalog import parse_lambda_events
 
         group = f"/aws/lambda/{function}"
         events = ctx.engine.read_events(group, ctx.window, regex=LAMBDA_LOG_REGEX)

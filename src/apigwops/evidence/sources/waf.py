@@ -14,7 +14,7 @@ WAF_LOG_REGEX = r"\"action\"\s*:\s*\"(BLOCK|CAPTCHA|CHALLENGE|COUNT)\""
 
 
 def waf_logs(ctx: SourceContext) -> Part:
-    from apigwops.evidence.waflog import parse_waf_log_events
+    from apigwops.evidence.parse.waflog import parse_waf_log_events
 
     stage = ctx.config.stage
     if not stage.web_acl_arn:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from apigwops.evidence.logformat import AccessLogFormat, FormatField
+from apigwops.evidence.parse.logformat import AccessLogFormat, FormatField
 from apigwops.evidence.scrub import scrub_text
 from apigwops.model import (
     ACCESS_LOG_FIELDS,
