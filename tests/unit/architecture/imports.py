@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 Graph = Mapping[str, frozenset[str]]
-Layers = Sequence[tuple[str, Sequence[str]]]  # (layer name, module prefixes), top layer first
+# (layer name, module prefixes), top layer first; "=name" names one module only (e.g. the package's __init__)
+Layers = Sequence[tuple[str, Sequence[str]]]
 
 
 def module_imports(src: Path, package: str) -> dict[str, frozenset[str]]:
@@ -96,7 +97,10 @@ def layer_of(module: str, layers: Layers) -> int | None:
     best: tuple[int, int] | None = None  # (prefix length, layer position)
     for position, (_, prefixes) in enumerate(layers):
         for prefix in prefixes:
-            named = module == prefix or module.startswith(prefix + ".")
+            if prefix.startswith("="):
+                named = module == prefix[1:]
+            else:
+                named = module == prefix or module.startswith(prefix + ".")
             if named and (best is None or len(prefix) > best[0]):
                 best = (len(prefix), position)
     return best[1] if best else None

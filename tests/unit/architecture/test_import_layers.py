@@ -14,24 +14,38 @@ from tests.unit.architecture.imports import find_cycles, layer_violations, modul
 
 SRC = Path(__file__).resolve().parents[3] / "src"
 
+# apigwops.demo_oncall, alarms, status, buckets and inputfiles come with branches not merged yet (oncall, trust,
+# sweep); they are placed where their imports put them so the merge does not turn this test red by itself.
 LAYERS = (
     ("cli", ("apigwops.cli",)),
-    ("app", ("apigwops.demo",)),  # commands built from several cores
+    ("app", ("apigwops.demo", "apigwops.demo_oncall")),  # commands built from several cores
     ("output", ("apigwops.render", "apigwops.report")),
-    ("core", ("apigwops.diagnose", "apigwops.cost", "apigwops.loadtest", "apigwops.sandbox")),
+    (
+        "core",
+        (
+            "apigwops.diagnose",
+            "apigwops.cost",
+            "apigwops.loadtest",
+            "apigwops.sandbox",
+            "apigwops.alarms",
+            "apigwops.status",
+        ),
+    ),
     ("evidence", ("apigwops.evidence",)),
     ("runtime", ("apigwops.runtime",)),
     ("aws", ("apigwops.aws",)),
     (
         "ground",
         (
-            "apigwops",  # the package itself: __version__
+            "=apigwops",  # the package's __init__ (its version), not everything under it
             "apigwops.model",
             "apigwops.apitypes",
             "apigwops.timewindow",
             "apigwops.errors",
             "apigwops.progress",
             "apigwops.resources",
+            "apigwops.buckets",
+            "apigwops.inputfiles",
         ),
     ),
 )
@@ -85,6 +99,8 @@ def test_an_upward_arrow_and_a_module_in_no_layer_are_reported() -> None:
         "p.model (ground) imports p.core.x (core)",
         "p.stray is in no layer",
     ]
+    rooted = (*layers[:2], ("ground", ("=p", "p.model")))  # "=p" is the package module only
+    assert layer_violations({"p": frozenset(), "p.new": frozenset()}, rooted) == ["p.new is in no layer"]
 
 
 def test_imports_are_read_from_source_in_every_form(tmp_path: Path) -> None:
