@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from apigwops.aws.arns import lambda_account
 from apigwops.aws.errors import error_code
 from apigwops.aws.resolve import ResolvedApi
 from apigwops.aws.session import AwsContext
@@ -105,7 +106,7 @@ def _permission(
     if policy_key not in got or not conf:
         return None, "unknown: the function's configuration or policy could not be read"
     region, api_id, stage = resolved.info.region, resolved.info.id, resolved.info.stage
-    account = str(conf.get("FunctionArn", "")).split(":")[4] if conf.get("FunctionArn") else "*"
+    account = lambda_account(conf.get("FunctionArn")) or "*"
     arns = [
         execute_api_arn(region, account, api_id, stage, route.key)
         for route, role in routes
