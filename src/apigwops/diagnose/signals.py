@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apigwops.diagnose.triage import Triage
-from apigwops.evidence.model import Evidence, LambdaFunction
+from apigwops.model import Evidence, LambdaFunction
 from apigwops.timewindow import iso
 
 if TYPE_CHECKING:
