@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from apigwops.evidence.model import (
+from apigwops.model import (
     ACCESS_LOG_FIELDS,
     ACCESS_LOG_FLOAT_COLUMNS,
     ACCESS_LOG_INT_COLUMNS,
@@ -222,7 +222,7 @@ class Stage:
 
     def lambda_text(self, lines: list[tuple[datetime, str]], function: str = FUNCTION) -> None:
         """Lambda log lines as CloudWatch holds them (event time, message), read by the real parser."""
-        from apigwops.evidence.lambdalog import parse_lambda_events
+        from apigwops.evidence.parse.lambdalog import parse_lambda_events
 
         times = [int(at.timestamp() * 1000) for at, _ in lines]
         frame = parse_lambda_events(function, times, [message for _, message in lines])

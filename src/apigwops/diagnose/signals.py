@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apigwops.diagnose.triage import Triage
-from apigwops.evidence.model import Evidence, LambdaFunction, Route
+from apigwops.model import Evidence, LambdaFunction, Route
 from apigwops.timewindow import iso
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ def init_failures(logs: pd.DataFrame) -> pd.DataFrame:
     for runtimes that write no INIT_REPORT, each invocation whose error type says the code could not load."""
     import pandas as pd
 
-    from apigwops.evidence.lambdalog import INIT_ERROR_TYPES
+    from apigwops.evidence.parse.lambdalog import INIT_ERROR_TYPES
 
     kind = logs["kind"].astype("string")
     missing = pd.Series(pd.NA, index=logs.index, dtype="string")

@@ -10,10 +10,10 @@ from datetime import timedelta
 from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.features import prepare_requests
 from apigwops.diagnose.loader import load_playbooks
-from apigwops.evidence.accesslog import parse_access_lines
-from apigwops.evidence.execlog import parse_execution_events
-from apigwops.evidence.logformat import compile_format
-from apigwops.evidence.model import Evidence
+from apigwops.evidence.parse.accesslog import parse_access_lines
+from apigwops.evidence.parse.execlog import parse_execution_events
+from apigwops.evidence.parse.logformat import compile_format
+from apigwops.model import Evidence
 from tests.builders.stage import START, Stage
 
 PLAYBOOKS = load_playbooks()

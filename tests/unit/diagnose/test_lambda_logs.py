@@ -12,8 +12,8 @@ import pytest
 
 from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.loader import load_playbooks
-from apigwops.evidence.lambdalog import parse_lambda_events
-from apigwops.evidence.sources import log_format_read
+from apigwops.evidence.parse.lambdalog import parse_lambda_events
+from apigwops.evidence.sources.gateway import log_format_read
 from tests.builders.stage import FUNCTION, ONSET_MINUTE, Stage, healthy
 
 N = 40

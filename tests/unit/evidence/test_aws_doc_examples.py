@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 import re
 
-from apigwops.evidence.lambdalog import parse_lambda_events, parse_line
-from apigwops.evidence.sources import LAMBDA_LOG_REGEX
-from apigwops.evidence.waflog import parse_waf_log_events
+from apigwops.evidence.parse.lambdalog import parse_lambda_events, parse_line
+from apigwops.evidence.parse.waflog import parse_waf_log_events
+from apigwops.evidence.sources.gateway import LAMBDA_LOG_REGEX
 
 T = 1_559_763_003_171
 

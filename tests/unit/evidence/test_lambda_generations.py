@@ -13,8 +13,8 @@ import re
 
 import pytest
 
-from apigwops.evidence.lambdalog import parse_lambda_events, parse_line
-from apigwops.evidence.sources import LAMBDA_LOG_REGEX
+from apigwops.evidence.parse.lambdalog import parse_lambda_events, parse_line
+from apigwops.evidence.sources.gateway import LAMBDA_LOG_REGEX
 
 RID = "3c1f0b2e-6a8d-4f3e-9b7c-2d5e8f1a4b6c"
 T = 1_763_946_123_000
@@ -185,7 +185,7 @@ def test_the_frame_carries_status_error_type_and_format_per_line() -> None:
 
 def test_the_logs_insights_query_filters_with_the_same_pattern() -> None:
     """Logs Insights (the default engine on AWS) selects Lambda lines with the same regex as the scan engine."""
-    from apigwops.evidence.insights_queries import events_query
+    from apigwops.evidence.logs.queries import events_query
 
     query = events_query(LAMBDA_LOG_REGEX)
     literal = query.split("| filter @message like ", 1)[1].split("\n", 1)[0]

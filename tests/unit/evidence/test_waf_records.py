@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import json
 
-from apigwops.evidence.waflog import count_matches, parse_waf_log_events, same_stage, sample_rows, waf_frame
+from apigwops.evidence.parse.waflog import (
+    count_matches,
+    parse_waf_log_events,
+    same_stage,
+    sample_rows,
+    waf_frame,
+)
 
 from .test_log_parsers import WAF_REGULAR
 

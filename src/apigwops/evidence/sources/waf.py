@@ -6,8 +6,8 @@ once per collection through `SourceContext.web_acl()` and shared.
 
 from __future__ import annotations
 
-from apigwops.evidence.model import Check
-from apigwops.evidence.sources import Part, SourceContext, skipped
+from apigwops.evidence.sources.base import Part, SourceContext, skipped
+from apigwops.model import Check
 
 NO_WEB_ACL = "no WAF web ACL is associated with this stage"
 # Records worth reading: terminating BLOCK / CAPTCHA / CHALLENGE, and any record with a rule in COUNT (its
@@ -18,7 +18,7 @@ WAF_LOG_REGEX = r"\"action\"\s*:\s*\"(BLOCK|CAPTCHA|CHALLENGE|COUNT|EXCLUDED_AS_
 def waf_logs(ctx: SourceContext) -> Part:
     import pandas as pd
 
-    from apigwops.evidence.waflog import parse_waf_log_events, same_stage
+    from apigwops.evidence.parse.waflog import parse_waf_log_events, same_stage
 
     stage = ctx.config.stage
     if not stage.web_acl_arn:

@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from apigwops.evidence.model import LAMBDA_LOG_COLUMNS
+from apigwops.model import LAMBDA_LOG_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -194,7 +194,7 @@ def _parse_platform(kind_name: str, body: dict[str, Any]) -> dict[str, Any]:
 def parse_lambda_events(function: str, times: Sequence[Any], messages: Sequence[str]) -> pd.DataFrame:
     import pandas as pd
 
-    from apigwops.evidence.accesslog import to_utc_times
+    from apigwops.evidence.parse.accesslog import to_utc_times
     from apigwops.evidence.scrub import scrub_series
 
     rows = [parse_line(str(m)) for m in messages]
