@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from apigwops.evidence.lambdalog import parse_line
+from apigwops.evidence.parse.lambdalog import parse_line
 from apigwops.sandbox import constants as c
 from apigwops.sandbox.backend import LambdaBackend
 
