@@ -4,7 +4,7 @@ Rules (evaluated in priority order, before anything else on the stage: signals r
 geo match on the client's country (the sandbox takes it from an `x-sandbox-country` header, since every
 sandbox client is 127.0.0.1), a rate-based rule per forwarded IP (`X-Forwarded-For`; requests without the
 header are not counted, like WAF's NO_MATCH fallback), and the AWS managed SQL-injection and common (XSS)
-rule groups, approximated with a few well-known patterns; a CAPTCHA rule for clients that say they are curl and
+rule groups, approximated with a few well-known patterns; a CAPTCHA rule for headless browsers (`HeadlessChrome` in the User-Agent) and
 a Challenge rule for scrapers (§15.6: 405 / 202 with `x-amzn-waf-action`), and the AWS managed known-bad-inputs
 group with its `Host_localhost_HEADER` rule overridden to Count (a rule in COUNT: it matches, logs what it would
 have done, and lets the request on; §7.3, §15.6). Log records follow §7.2 (WLF/WLE) and §15.6.
@@ -28,7 +28,7 @@ RATE_RULE = "RateLimitPerIP"
 SQLI_RULE = "AWS-AWSManagedRulesSQLiRuleSet"
 COMMON_RULE = "AWS-AWSManagedRulesCommonRuleSet"
 BAD_INPUTS_RULE = "AWS-AWSManagedRulesKnownBadInputsRuleSet"
-CAPTCHA_RULE = "CaptchaCurlClients"
+CAPTCHA_RULE = "CaptchaHeadlessBrowsers"
 CHALLENGE_RULE = "ChallengeScrapers"
 COUNTED_RULE = "Host_localhost_HEADER"  # in the known-bad-inputs group, overridden to Count
 MANAGED_GROUP_IDS = {
@@ -120,7 +120,7 @@ def web_acl_rules() -> list[dict[str, Any]]:
         {
             "Name": CAPTCHA_RULE,
             "Priority": 5,
-            "Statement": _user_agent_contains("curl/"),
+            "Statement": _user_agent_contains("headlesschrome"),
             "Action": {"Captcha": {}},
             "VisibilityConfig": _visibility(CAPTCHA_RULE),
         },
@@ -234,7 +234,7 @@ class WebAcl:
                 labels=[f"awswaf:managed:aws:core-rule-set:{_label(inner)}"],
             )
         agent = {k.lower(): v for k, v in req.headers}.get("user-agent", "").lower()
-        if force_captcha or "curl/" in agent:
+        if force_captcha or "headlesschrome" in agent:
             return WafVerdict("CAPTCHA", CAPTCHA_RULE, "REGULAR", labels=[TOKEN_ABSENT_LABEL])
         if force_challenge or "scrapy" in agent:
             return WafVerdict("CHALLENGE", CHALLENGE_RULE, "REGULAR", labels=[TOKEN_ABSENT_LABEL])

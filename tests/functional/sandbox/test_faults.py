@@ -191,7 +191,7 @@ def _waf_record(sb: Any, extended_request_id: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("fault", "status", "action", "rule", "token_key"),
     [
-        ("waf-captcha", 405, "CAPTCHA", "CaptchaCurlClients", "captchaResponse"),
+        ("waf-captcha", 405, "CAPTCHA", "CaptchaHeadlessBrowsers", "captchaResponse"),
         ("waf-challenge", 202, "CHALLENGE", "ChallengeScrapers", "challengeResponse"),
     ],
 )

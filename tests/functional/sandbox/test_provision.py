@@ -99,11 +99,11 @@ def test_http_api_lambda_cognito_waf_and_log_groups(shared: Any) -> None:
         "AWS-AWSManagedRulesSQLiRuleSet",
         "AWS-AWSManagedRulesCommonRuleSet",
         "AWS-AWSManagedRulesKnownBadInputsRuleSet",
-        "CaptchaCurlClients",
+        "CaptchaHeadlessBrowsers",
         "ChallengeScrapers",
     }
     rules = {r["Name"]: r for r in acl["Rules"]}
-    assert rules["CaptchaCurlClients"]["Action"] == {"Captcha": {}}  # §15.6
+    assert rules["CaptchaHeadlessBrowsers"]["Action"] == {"Captcha": {}}  # §15.6
     assert rules["ChallengeScrapers"]["Action"] == {"Challenge": {}}
     bad_inputs = rules["AWS-AWSManagedRulesKnownBadInputsRuleSet"]["Statement"]["ManagedRuleGroupStatement"]
     assert bad_inputs["RuleActionOverrides"] == [

@@ -164,6 +164,22 @@ def test_waf_rules_without_faults(sb: Any) -> None:
     assert call(sb.rest.url + "/health", headers={"X-Forwarded-For": "198.51.100.78"}).status == 200
 
 
+def test_waf_interstitial_and_count_rules_without_faults(sb: Any) -> None:
+    """The CAPTCHA rule answers headless browsers 405, the Challenge rule scrapers 202 (§15.6), each with
+    x-amzn-waf-action; a Host naming localhost matches the known-bad-inputs rule in COUNT and goes on."""
+    key = {"x-api-key": sb.keys["internal"]}
+    headless = call(sb.rest.url + "/users", headers={**key, "User-Agent": "Mozilla/5.0 HeadlessChrome/120.0"})
+    scraper = call(sb.rest.url + "/users", headers={**key, "User-Agent": "Scrapy/2.11 (+https://scrapy.org)"})
+    local = call(sb.rest.url + "/users", headers={**key, "Host": "localhost"})
+    assert (headless.status, headless.headers["x-amzn-waf-action"]) == (405, "captcha")
+    assert (scraper.status, scraper.headers["x-amzn-waf-action"]) == (202, "challenge")
+    assert local.status == 200
+    sb.flush()
+    record = json.loads(log_messages(sb, "waf", local.headers["x-amz-apigw-id"])[0])
+    counted = [r for g in record["ruleGroupList"] for r in g["nonTerminatingMatchingRules"]]
+    assert [(r["ruleId"], r["action"]) for r in counted] == [("Host_localhost_HEADER", "COUNT")]
+
+
 def test_http_api_has_no_waf_or_keys(sb: Any) -> None:
     assert call(sb.http.url + "/users?name=x%27%20OR%201%3D1--").status == 200
     assert call(sb.http.url + "/users", headers={"x-sandbox-country": "KP"}).status == 200
