@@ -9,6 +9,7 @@ import signal
 import urllib.request
 from pathlib import Path
 
+import boto3
 import pytest
 from tests.conftest import run_cli
 from tests.e2e.sandbox.procs import alive as _alive
@@ -20,7 +21,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-cli")]
 
 def test_up_status_fault_down(tmp_path: Path) -> None:
     env = {"APIGWOPS_HOME": str(tmp_path)}
-    up = run_cli("-o", "json", "sandbox", "up", "--fault", "lambda-error=1", env=env)
+    up = run_cli(
+        "-o", "json", "sandbox", "up", "--fault", "lambda-error=1", "--lambda-log-format", "json", env=env
+    )
     pid = 0
     children: list[int] = []
     try:
@@ -46,6 +49,18 @@ def test_up_status_fault_down(tmp_path: Path) -> None:
         assert status.exit_code == 0
         live = json.loads(status.stdout)
         assert live["api_keys"]["internal"] == key
+        assert live["lambda_log_format"] == "json"  # and the functions say so where AWS does (§15.3):
+        lam = boto3.client(
+            "lambda",
+            endpoint_url=doc["moto_endpoint"],
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        assert (
+            lam.get_function_configuration(FunctionName="user-api-handler")["LoggingConfig"]["LogFormat"]
+            == "JSON"
+        )
         assert (live["running"], live["problems"]) == (True, [])
         assert live["processes"] == {
             "sandbox": {"pid": pid, "alive": True, "answering": True},
@@ -110,6 +125,7 @@ def test_up_status_fault_down(tmp_path: Path) -> None:
         ["sandbox", "up", "--fault", "lambda-error=2"],
         ["sandbox", "up", "--time-scale", "0"],
         ["sandbox", "up", "--time-scale", "fast"],
+        ["sandbox", "up", "--lambda-log-format", "yaml"],
         ["sandbox", "fault", "lambda-error=abc"],
         ["sandbox", "status", "--bogus"],
     ],
