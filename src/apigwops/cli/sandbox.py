@@ -119,10 +119,11 @@ def up(
     faults = parse_fault_specs(fault or [])
     if not 0 < time_scale <= 1:
         raise UsageError(f"--time-scale must be above 0 and at most 1, not {time_scale:g}")
-    formats = ("old-text", "text", "json")  # sandbox.constants.LAMBDA_LOG_FORMATS (kept import-light)
-    if lambda_log_format not in formats:
+    from apigwops.sandbox.constants import LAMBDA_LOG_FORMATS
+
+    if lambda_log_format not in LAMBDA_LOG_FORMATS:
         raise UsageError(
-            f"--lambda-log-format must be one of {', '.join(formats)}, not {lambda_log_format!r}"
+            f"--lambda-log-format must be one of {', '.join(LAMBDA_LOG_FORMATS)}, not {lambda_log_format!r}"
         )
     lock = claim_home()  # before any output: a second `up` says one line
     rt.progress.step("starting the sandbox (moto, provisioning, stages)...")

@@ -94,7 +94,6 @@ def test_up_status_fault_down(tmp_path: Path) -> None:
         assert json.loads(live.stdout)["faults"] == {"cold-starts": 0.25}
 
         # The AWS side is the sandbox's moto: plain AWS SDK calls with the printed environment.
-        import boto3
 
         apig = boto3.client("apigateway", endpoint_url=doc["moto_endpoint"], region_name="us-east-1")
         assert rest["api_id"] in [a["id"] for a in apig.get_rest_apis()["items"]]
