@@ -356,7 +356,12 @@ class WsStage:
         return WsEvent(kind, start, ctx, route_key=route)
 
     def _emit(self, ev: WsEvent) -> None:
+        """Record the event, then wait the scaled time API Gateway would have spent (authorizer, integration),
+        so that clients see AWS's timing sped up by the time scale, as on the HTTP stages."""
         self.on_event(ev)
+        virtual_ms = (ev.integration_latency_ms or 0.0) + float(ev.context.get("authorizer.latency", "0"))
+        if ev.logged and virtual_ms > 0:
+            time.sleep(virtual_ms / 1000.0 * self.time_scale)
 
 
 def _select_route(text: str) -> str | None:
