@@ -191,6 +191,8 @@ class Sandbox:
         self._faults.replace(faults)
         if self._config_faults is not None:
             self._config_faults.apply(self._faults.rates)
+        if self._websocket is not None:
+            self._websocket.config_faults.apply(self._faults.rates)
 
     def deploy(self, description: str = "sandbox change") -> str:
         """Record a change the way AWS would see one: a new REST deployment of stage `prod` and an update of the

@@ -11,6 +11,7 @@ from tests.functional.sandbox.helpers import client, metric_sum
 from tests.functional.sandbox.ws_helpers import (
     handshake_status,
     send,
+    wait_for_log,
     ws_access,
     ws_connect,
     ws_dims,
@@ -20,6 +21,20 @@ from tests.functional.sandbox.ws_helpers import (
 pytestmark = pytest.mark.xdist_group("sandbox-websocket")
 
 FORBIDDEN = '{{"message": "Forbidden", "connectionId":"{cid}", "requestId":"{rid}"}}'
+
+
+def _route_keys(sb: Any) -> set[str]:
+    return {r["RouteKey"] for r in client(sb, "apigatewayv2").get_routes(ApiId=sb.websocket.api_id)["Items"]}
+
+
+def test_permission_missing_shows_in_the_websocket_functions_policy(sb: Any) -> None:
+    lam = client(sb, "lambda")
+    assert sb.websocket.api_id in lam.get_policy(FunctionName="chat-ws-handler")["Policy"]
+    sb.set_faults({"permission-missing": 1.0})
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_policy(FunctionName="chat-ws-handler")
+    sb.set_faults({})
+    assert sb.websocket.api_id in lam.get_policy(FunctionName="chat-ws-handler")["Policy"]
 
 
 def _connection_id(ws: Any) -> str:
@@ -71,6 +86,7 @@ def test_messages_are_routed_and_answered(sb: Any, in_query: bool) -> None:
         assert json.loads(ws.recv(timeout=10)) == {"action": "broadcast", "data": "to everyone"}
         ws.send("plain text goes to $default")
         assert json.loads(ws.recv(timeout=10))["route"] == "$default"
+    assert wait_for_log(sb, "lambda", f"disconnect {cid}")
     sb.flush()
     records = ws_access(sb, cid)
     by_type = {(r["eventType"], r["routeKey"]) for r in records}
@@ -137,11 +153,13 @@ def test_ws_no_route(sb: Any) -> None:
     with ws_connect(sb) as ws:
         cid = _connection_id(ws)
         sb.set_faults({"ws-no-route": 1.0})
+        assert "$default" not in _route_keys(sb)  # the configuration says why: no catch-all route
         send(ws, "sendmessage")
         answer = ws.recv(timeout=10)
         rid = json.loads(answer)["requestId"]
         assert answer == FORBIDDEN.format(cid=cid, rid=rid)
         sb.set_faults({})
+        assert "$default" in _route_keys(sb)
         send(ws, "sendmessage", "still open")  # the connection stays open
         assert json.loads(ws.recv(timeout=10))["echo"] == "still open"
     sb.flush()
@@ -227,8 +245,7 @@ def test_ws_message_too_large_fault_and_real_limits(sb: Any) -> None:
         assert json.loads(ws.recv(timeout=10))["route"] == "$default"
         ws.send("w" * (40 * 1024))  # one 40 KB frame: over the 32 KB frame limit
         assert _closed_with(ws) == 1009
-    sb.flush()
-    assert ws_log(sb, "lambda", "disconnectStatusCode=1009")
+    assert wait_for_log(sb, "lambda", "disconnectStatusCode=1009")
     assert ws_log(sb, "execution", "Connection closed with status code 1009")
 
 
@@ -276,5 +293,4 @@ def test_ws_idle_disconnects(sb: Any) -> None:
     sb.set_faults({})
     with ws_connect(sb) as ws:  # a real idle connection: closed after 10 virtual minutes
         assert _closed_with(ws) == 1001
-    sb.flush()
-    assert ws_log(sb, "lambda", "disconnectStatusCode=1001")
+    assert wait_for_log(sb, "lambda", "disconnectStatusCode=1001")

@@ -63,3 +63,17 @@ def ws_dims(sb: Any, route: str | None = None) -> dict[str, str]:
     if route is not None:
         dims["Route"] = route
     return dims
+
+
+def wait_for_log(sb: Any, kind: str, phrase: str, *, timeout_s: float = 15.0) -> list[str]:
+    """Flush and read until `phrase` is in the group: a disconnect is recorded after the client has seen the
+    close (API Gateway runs `$disconnect` after the connection is gone), so it may still be on its way."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        sb.flush()
+        found = ws_log(sb, kind, phrase)
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)

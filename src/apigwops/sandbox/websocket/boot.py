@@ -12,6 +12,7 @@ from apigwops.sandbox.backend import LambdaBackend
 from apigwops.sandbox.faults import FaultSet
 from apigwops.sandbox.telemetry import Sink
 from apigwops.sandbox.tokens import TokenAuthority
+from apigwops.sandbox.websocket.config_faults import WsConfigFaults
 from apigwops.sandbox.websocket.integration import WsIntegration
 from apigwops.sandbox.websocket.provision import WsProvisioned, provision_websocket
 from apigwops.sandbox.websocket.records import WsDestinations, WsRecorder
@@ -24,6 +25,7 @@ class WebSocketStage:
     server: WsServer
     stage: WsStage
     provisioned: WsProvisioned
+    config_faults: WsConfigFaults
 
     @property
     def url(self) -> str:
@@ -67,10 +69,12 @@ class WebSocketStage:
                 on_event=recorder,
             )
             server.attach(stage)
+            config = WsConfigFaults(moto_endpoint, p)
+            config.apply(faults.rates)
         except BaseException:
             server.stop()
             raise
-        return cls(server, stage, p)
+        return cls(server, stage, p, config)
 
     def stop(self) -> None:
         self.server.stop()
