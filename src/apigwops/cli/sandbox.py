@@ -65,8 +65,9 @@ def status_document(state: SandboxState, health: SandboxHealth, *, show_secrets:
                 "url": s.url,
                 "answering": health.stages.get(s.url, False),
             }
-            for s in (state.rest, state.http)
+            for s in state.stages
         ],
+        "websocket_management_url": state.websocket_management_url,
         "api_keys": {tier: shown(key) for tier, key in state.keys.items()},
         "tokens": {name: shown(tok) for name, tok in state.tokens.items()},
         "faults": state.faults if health.live_faults is None else health.live_faults,
@@ -106,6 +107,8 @@ def _print_status(rt: Runtime, doc: dict[str, Any]) -> None:
     for s in doc["stages"]:
         stages.add_row(s["api_type"], s["api_name"], s["api_id"], s["stage"], s["url"])
     rt.out.print(stages)
+    if doc.get("websocket_management_url"):
+        rt.out.print(f"WebSocket @connections endpoint: {doc['websocket_management_url']}", markup=False)
     secrets = Table(title="API keys (x-api-key, REST) and tokens (Authorization)", title_justify="left")
     secrets.add_column("name")
     secrets.add_column("value", overflow="fold")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-ApiType = Literal["REST", "HTTP"]
+ApiType = Literal["REST", "HTTP", "WEBSOCKET"]
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account

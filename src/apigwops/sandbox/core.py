@@ -25,6 +25,8 @@ from apigwops.sandbox.server import ControlServer, StageServer
 from apigwops.sandbox.shipper import Shipper
 from apigwops.sandbox.tokens import TokenAuthority
 from apigwops.sandbox.waf import WebAcl
+from apigwops.sandbox.websocket import facts as ws_facts
+from apigwops.sandbox.websocket.boot import WebSocketStage
 
 
 @dataclass(frozen=True)
@@ -47,12 +49,15 @@ class Sandbox:
         self.moto_endpoint = ""
         self.rest: StageEndpoint
         self.http: StageEndpoint
+        self.websocket: StageEndpoint
+        self.websocket_management_url = ""  # endpoint_url for boto3's apigatewaymanagementapi client
         self.keys: dict[str, str] = {}
         self.tokens: dict[str, str] = {}
         self.provisioned: Provisioned
         self.control_url = ""
         self._moto: MotoServer | None = None
         self._servers: list[StageServer] = []
+        self._websocket: WebSocketStage | None = None
         self._control: ControlServer | None = None
         self._shipper: Shipper | None = None
         self._faults = FaultSet()
@@ -151,6 +156,17 @@ class Sandbox:
                 rng=random.Random(rng.random()),
                 on_record=recorder,
             )
+        ws = WebSocketStage.start(
+            self.moto_endpoint,
+            faults=self._faults,
+            tokens=authority,
+            sink=shipper,
+            time_scale=time_scale,
+            rng=random.Random(rng.random()),
+        )
+        self._websocket = ws
+        self.websocket = StageEndpoint(ws.provisioned.api_id, ws_facts.API_NAME, c.STAGE, ws.url, "WEBSOCKET")
+        self.websocket_management_url = ws.management_url
         self._config_faults = ConfigFaults(self.moto_endpoint, p.rest_api_id, p.http_api_id)
         self._config_faults.apply(self._faults.rates)
         shipper.start()
@@ -175,6 +191,8 @@ class Sandbox:
         self._faults.replace(faults)
         if self._config_faults is not None:
             self._config_faults.apply(self._faults.rates)
+        if self._websocket is not None:
+            self._websocket.config_faults.apply(self._faults.rates)
 
     def deploy(self, description: str = "sandbox change") -> str:
         """Record a change the way AWS would see one: a new REST deployment of stage `prod` and an update of the
@@ -216,6 +234,9 @@ class Sandbox:
         for server in self._servers:
             server.stop()
         self._servers = []
+        if self._websocket is not None:
+            self._websocket.stop()
+            self._websocket = None
         if self._shipper is not None:
             with contextlib.suppress(Exception):  # moto may already be gone; nothing left to ship to
                 self._shipper.stop()
