@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
+from apigwops.diagnose.websocket import websocket_blind_spots
+from apigwops.evidence.logformat import UNAVAILABLE_FIELDS
 from apigwops.evidence.model import Evidence
 
 # (JSON key, $context variable) in the order of the signals reference §8.4 (REST).
@@ -81,10 +83,36 @@ KEY_FIELDS = (
 )
 
 
+# WebSocket (§5 column W, §8.4): REST's without what a WebSocket stage cannot log, plus the route and the
+# connection-tracing variables (eventType, connectionId, messageId, connectedAt).
+_WEBSOCKET_DROPPED = frozenset(
+    {
+        "basePathMatched",
+        "httpMethod",
+        "resourcePath",
+        "path",
+        "responseLength",
+        "responseLatency",
+        "wafResponseCode",
+        "xrayTraceId",
+    }
+)
+_WEBSOCKET_ADDED = (
+    ("connectionId", "connectionId"),
+    ("eventType", "eventType"),
+    ("messageId", "messageId"),
+    ("connectedAt", "connectedAt"),
+)
+
+
 def recommended_format(api_type: str) -> str:
     """The access-log format to set, as a single line (the value of `accessLogSettings.format`)."""
     if api_type == "REST":
         pairs = list(REST_FORMAT)
+    elif api_type == "WEBSOCKET":
+        pairs = [(key, var) for key, var in REST_FORMAT if key not in _WEBSOCKET_DROPPED]
+        pairs.insert(6, ("routeKey", "routeKey"))
+        pairs += _WEBSOCKET_ADDED
     else:
         pairs = [(key, var) for key, var in REST_FORMAT if key not in _HTTP_DROPPED]
         pairs.insert(8, ("routeKey", "routeKey"))
@@ -124,22 +152,32 @@ def blind_spots(evidence: Evidence, needed: Mapping[str, Sequence[str]], access_
             f"access logging {where}{why}: failures could not be attributed to causes per request, only from "
             f"metrics; set the stage's access-log format to {recommended_format(evidence.api.type)}"
         )
+    unavailable = UNAVAILABLE_FIELDS.get(evidence.api.type, frozenset())
     for field, finding_ids in sorted(needed.items()):
         ids = ", ".join(sorted(set(finding_ids)))
+        if field in unavailable:  # the API type cannot log it: no format would show it
+            continue
         if field == "execution-logs":
             if evidence.api.type == "HTTP":
                 continue
             level = stage.logging_level or "OFF"
+            setting = (
+                "DefaultRouteSettings LoggingLevel"
+                if evidence.api.type == "WEBSOCKET"
+                else "methodSettings '*/*' loggingLevel"
+            )
             lines.append(
                 f"execution logs not available (logging level {level}): could not confirm {ids} from "
-                "execution-log lines; set methodSettings '*/*' loggingLevel to ERROR or INFO"
+                f"execution-log lines; set {setting} to ERROR or INFO"
             )
         elif access_logs:
             lines.append(
                 f"access log format lacks {context_variable(field)}: could not check {ids}; add {format_entry(field)}"
             )
+    if access_logs:
+        lines += websocket_blind_spots(evidence, recommended_format(evidence.api.type))
     if access_logs and not needed:
-        lacking = [f for f in KEY_FIELDS if f in evidence.missing_fields]
+        lacking = [f for f in KEY_FIELDS if f in evidence.missing_fields and f not in unavailable]
         if lacking:
             names = ", ".join(context_variable(f) for f in lacking)
             lines.append(

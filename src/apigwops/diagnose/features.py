@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from apigwops.diagnose.websocket import add_websocket_features
 from apigwops.evidence.model import ACCESS_LOG_FIELDS, DERIVED_COLUMNS, Evidence
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ def prepare_requests(evidence: Evidence, latency_threshold_ms: float | None) -> 
     _add_lambda_features(frame, evidence)
     frame["gateway_overhead"] = frame["response_latency"] - frame["integration_latency"].fillna(0)
     frame["failed"] = (frame["status"] >= 400).fillna(False).astype(bool)
+    add_websocket_features(frame, evidence)
     threshold = latency_threshold_ms if latency_threshold_ms is not None else adaptive_threshold(frame)
     frame["slow"] = (frame["response_latency"] >= threshold).fillna(False).astype(bool)
     return frame, threshold

@@ -51,7 +51,9 @@ _NUMERIC_SUFFIXES = ("status", "Status", "latency", "Latency", "Length", "integr
 
 # Variables an API type cannot log at all: their absence is not a blind spot the user can fix.
 UNAVAILABLE_FIELDS: dict[str, frozenset[str]] = {
-    "REST": frozenset({"route_key", "data_processed", "connection_id", "event_type"}),
+    "REST": frozenset(
+        {"route_key", "data_processed", "connection_id", "event_type", "message_id", "connected_at"}
+    ),
     "HTTP": frozenset(
         {
             "resource_path",
@@ -69,6 +71,8 @@ UNAVAILABLE_FIELDS: dict[str, frozenset[str]] = {
             "xray_trace_id",
             "connection_id",
             "event_type",
+            "message_id",
+            "connected_at",
         }
     ),
     "WEBSOCKET": frozenset(

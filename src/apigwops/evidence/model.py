@@ -67,6 +67,8 @@ ACCESS_LOG_FIELDS: dict[str, tuple[str, ...]] = {
     "xray_trace_id": ("xrayTraceId",),
     "connection_id": ("connectionId",),
     "event_type": ("eventType",),
+    "message_id": ("messageId",),
+    "connected_at": ("connectedAt",),
     "protocol": ("protocol",),
     "data_processed": ("dataProcessed",),
 }
