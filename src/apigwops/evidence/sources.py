@@ -33,7 +33,9 @@ EXECUTION_LOG_REGEX = (
     r"Network error|Authorizer result body|AuthorizerConfigurationException|Received response|"
     r"Endpoint response body before transformations|HTTP Method: |Starting execution"
 )
-LAMBDA_LOG_REGEX = r"^(START|END|REPORT|INIT_START) |Task timed out|ERROR|errorMessage|Runtime\.|Error: "
+# The platform lines, errors, and the close code a WebSocket `$disconnect` function logs from its event
+# (`requestContext.disconnectStatusCode`: no access-log variable carries it; diagnose/websocket.py).
+LAMBDA_LOG_REGEX = r"^(START|END|REPORT|INIT_START) |Task timed out|ERROR|errorMessage|Runtime\.|Error: |disconnectStatusCode"
 
 
 @dataclass
