@@ -12,7 +12,7 @@ from typing import Any
 
 from apigwops.loadtest.checks import CheckResult
 from apigwops.loadtest.cpu import CpuReport
-from apigwops.loadtest.slo import Slo, SloResult, judge
+from apigwops.loadtest.slo import Slo, SloResult, endpoint_measures, judge
 from apigwops.loadtest.stats import Totals
 
 SUMMARY_FORMAT = "apigwops-loadtest-summary/1"
@@ -51,7 +51,7 @@ class LoadtestReport:
     def rejudge(self, slos: list[Slo], *, exclude_ramp: bool) -> None:
         """Judge again with other gates (`loadtest check`); scenario checks keep their verdicts."""
         self.judged_on = "steady" if exclude_ramp and self.steady is not None else "whole"
-        self.slos = judge(slos, self.judged.measured())
+        self.slos = judge(slos, {**self.judged.measured(), **endpoint_measures(self.endpoints)})
         if exclude_ramp and self.steady is None:
             self.notes.append(
                 "--exclude-ramp: this run has no steady-state snapshot; judged on the whole run"

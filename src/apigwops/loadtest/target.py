@@ -190,3 +190,19 @@ def discover_routes(runtime: Runtime, target: Target) -> tuple[list[str], str | 
         service = "apigateway" if (target.api_type or "REST") == "REST" else "apigatewayv2"
         return [], skip_reason(exc, service)
     return sorted(set(routes)), None
+
+
+def websocket_routes(runtime: Runtime, target: Target) -> tuple[list[str], str | None]:
+    """A WebSocket API's route keys for the websocket scenario (`$connect`/`$disconnect` run on every
+    connection, so they are left out); ([], reason) when they cannot be read."""
+    from apigwops.aws.errors import skip_reason
+    from apigwops.aws.paging import all_items
+
+    if not target.api_id:
+        return [], "no API id"
+    try:
+        items = all_items(runtime.aws.client("apigatewayv2"), "get_routes", "Items", ApiId=target.api_id)
+        keys = {str(item.get("RouteKey", "")) for item in items}
+    except Exception as exc:  # botocore errors: one ping per connection, with the reason
+        return [], skip_reason(exc, "apigatewayv2")
+    return sorted(k for k in keys if k and k not in ("$connect", "$disconnect")), None
