@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from apigwops.cli import app, run
 from apigwops.errors import UsageError
 from apigwops.evidence.model import Evidence
-from tests.unit.diagnose.builder import ONSET_MINUTE, START, Stage, healthy
+from tests.builders.stage import ONSET_MINUTE, START, Stage, healthy
 
 SECRET_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQtdXNlciJ9.c2lnbmF0dXJlLXNlY3JldC12YWx1ZQ"
 WINDOW = ["--start", "2026-11-24T01:00:00Z", "--end", "2026-11-24T01:30:00Z"]
@@ -105,6 +105,41 @@ def test_fail_on_above_the_worst_finding_exits_0(collected: dict[str, Any]) -> N
     assert json.loads(medium.stdout)["findings"][0]["severity"] == "medium"
     assert medium.exit_code == 1
     assert high.exit_code == 0
+
+
+def _trickle() -> Evidence:
+    stage = healthy(count=6000)
+    stage.traffic(
+        5,
+        status=502,
+        error_type="INTEGRATION_FAILURE",
+        error_message="Internal server error",
+        integration_error="Lambda Customer Function Error:boom",
+    )
+    return stage.build()
+
+
+def test_a_trickle_is_listed_low_and_passes_unless_the_alarm_level_says_otherwise(
+    collected: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    collected["evidence"] = _trickle()
+    base = ["-o", "json", "diagnose", "--api", "a", "--stage", "s", *WINDOW]
+    default = _invoke(*base)
+    assert default.exit_code == 0, default.output
+    top = json.loads(default.stdout)["findings"][0]
+    assert (top["id"], top["severity"]) == ("lambda-function-error", "low")
+    strict = _invoke(*base, "--alarm-level", "5xx-per-5min=0")
+    assert strict.exit_code == 1
+    assert json.loads(strict.stdout)["findings"][0]["severity"] == "high"
+    (tmp_path / "apigwops.toml").write_text("[diagnose.alarm-levels]\n5xx-per-5min = 0\n")
+    assert _invoke(*base).exit_code == 1
+    capsys.readouterr()
+    assert run([*base, "--alarm-level", "5xx=3"]) == 2
+    assert capsys.readouterr().err.startswith("apigwops: error: --alarm-level 5xx: unknown alarm level")
 
 
 def test_token_reaches_the_collector_but_is_never_printed(collected: dict[str, Any]) -> None:
@@ -236,7 +271,8 @@ def test_user_playbook_adds_a_finding(collected: dict[str, Any], tmp_path: Path)
     )
     top = json.loads(result.stdout)["findings"][0]
     assert top["id"] == "backend-teapot"
-    assert top["evidence"] == [{"source": "access-log", "detail": "30 requests on GET /orders/{id}"}]
+    assert top["evidence"][0] == {"source": "access-log", "detail": "30 requests on GET /orders/{id}"}
+    assert [e["source"] for e in top["evidence"]] == ["access-log", "impact"]
     assert top["playbook"] == "teapot"
 
 

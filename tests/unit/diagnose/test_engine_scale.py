@@ -8,8 +8,7 @@ import pandas as pd
 
 from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.loader import load_playbooks
-
-from .builder import ONSET_MINUTE, Stage, healthy
+from tests.builders.stage import ONSET_MINUTE, Stage, healthy
 
 PLAYBOOKS = load_playbooks()
 
@@ -39,9 +38,10 @@ def _summary(background: int) -> list[tuple[str, str, int, float]]:
 
 def test_more_healthy_traffic_changes_no_finding() -> None:
     small = _summary(600)
+    # equal shares rank by the severity their impact earns, then by count (docs/diagnose.md)
     assert small == [
-        ("account-throttled", "429", 15, 1.0),
         ("slow-integration", "latency", 80, 1.0),
+        ("account-throttled", "429", 15, 1.0),
         ("lambda-timeout", "504", 40, 0.6667),
         ("lambda-function-error", "502", 20, 0.3333),
     ]
