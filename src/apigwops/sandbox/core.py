@@ -1,4 +1,5 @@
-"""`Sandbox`: moto's server, the provisioned account, two local stages and the shipper, as one object.
+"""`Sandbox`: moto's server, the provisioned account, the local REST, HTTP and WebSocket stages and the shipper,
+as one object.
 
 Used in-process by tests, `apigwops demo` and other parts' tests, and by the background process that
 `apigwops sandbox up` starts.
