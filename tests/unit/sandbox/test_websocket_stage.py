@@ -81,6 +81,13 @@ def test_header_or_query_token_and_refusals(authority: TokenAuthority) -> None:
         False,
     ]  # ConnectCount: reached $connect's integration
     assert [e.client_error for e in events] == [False, False, True, True]
+    # the authorizer function ran and raised "Unauthorized" (AWS's way to a 401): an error in its own log
+    refused = events[2].authorizer_invocation
+    assert refused is not None
+    assert refused.function_error
+    assert any(text.startswith("[ERROR] Exception: Unauthorized") for _, text in refused.lines)
+    assert events[0].authorizer_invocation is not None
+    assert not events[0].authorizer_invocation.function_error
 
 
 def test_connect_deny_is_403_and_connection_rate_is_429(authority: TokenAuthority) -> None:
