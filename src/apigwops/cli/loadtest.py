@@ -1,20 +1,24 @@
 """`apigwops loadtest run|check|scenarios`: Locust against a stage, with SLO gates a pipeline can trust.
 
 Thin shell: parse flags, build a `LoadtestRequest`, call `apigwops.loadtest.service`, render, map to an exit
-code (0 passed, 1 a gate failed, 2 bad input, 130 interrupted). Locust itself only ever runs in a subprocess.
+code (0 passed, 1 a gate failed, 2 bad input, 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP). Locust itself only ever
+runs in a subprocess. Locust's own option names are aliases where they mean the same (-f, -H/--host, --csv,
+--html, -T/--tags, -E/--exclude-tags, --processes); its config files and LOCUST_* variables are merged by the
+library (`apigwops.loadtest.locustconf`), below what the command line and APIGWOPS_* say.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer._click.core import ParameterSource
 
 from apigwops.cli.context import make_runtime
 from apigwops.cli.options import OptionalApiOpt, OptionalStageOpt
+from apigwops.render.loadtest import LOADTEST
 
 if TYPE_CHECKING:
     from apigwops.loadtest.result import LoadtestReport
@@ -29,10 +33,26 @@ SloOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--slo",
-        help="Gate, repeatable: 'p50|p90|p95|p99 < N ms', 'error_rate < N%', 'status_429 < N%', 'rps > N'.",
+        help="Gate, repeatable: 'p50|p90|p95|p99 < N ms' (k6's 'p(95)<300' too), 'error_rate < N%', "
+        "'status_429 < N%', 'rps > N'. Without any, the run fails when a request fails or none succeeds.",
         envvar="APIGWOPS_SLO",
     ),
 ]
+# RunFlags fields Locust's configuration may set, and the CLI parameter behind each.
+_LOCUST_SETTABLE = {
+    "scenario": "scenario",
+    "url": "url",
+    "users": "users",
+    "spawn_rate": "spawn_rate",
+    "run_time": "run_time",
+    "workers": "workers",
+    "tags": "tags",
+    "exclude_tags": "exclude_tags",
+    "csv": "csv",
+    "html": "html",
+    "locustfile": "locustfile",
+    "stage": "stage",
+}
 ExcludeRampOpt = Annotated[
     bool, typer.Option("--exclude-ramp", help="Judge the steady state only (after all users have started).")
 ]
@@ -47,9 +67,19 @@ def run_command(
             help="Shipped scenario (smoke, ramp, soak, tier-limits, waf-probe, websocket) or a locustfile path."
         ),
     ] = "smoke",
+    locustfile: Annotated[
+        str | None,
+        typer.Option("--locustfile", "-f", help="Locust's name for the SCENARIO|LOCUSTFILE argument."),
+    ] = None,
     url: Annotated[
         str | None,
-        typer.Option("--url", help="Base URL to load (instead of --api/--stage).", envvar="APIGWOPS_URL"),
+        typer.Option(
+            "--url",
+            "--host",
+            help="Base URL to load (instead of --api/--stage); --host and -H URL are Locust's names for it."
+            " With --stage, says which stage the URL serves (for the production guardrail).",
+            envvar="APIGWOPS_URL",
+        ),
     ] = None,
     api: OptionalApiOpt = None,
     stage: OptionalStageOpt = None,
@@ -70,7 +100,9 @@ def run_command(
         int | None,
         typer.Option(
             "--workers",
-            help="Local Locust processes (default: the number of cores).",
+            "--processes",
+            help="Local Locust processes (default and hard cap: the cores apigwops may use; never more than"
+            " --users). --processes is Locust's name.",
             envvar="APIGWOPS_WORKERS",
         ),
     ] = None,
@@ -83,6 +115,30 @@ def run_command(
             help="Write summary.json, junit.xml, summary.md, locust.html, timeseries.png here.",
         ),
     ] = None,
+    csv: Annotated[
+        str | None,
+        typer.Option("--csv", help="Locust's --csv PREFIX: also write Locust's own CSV stats files."),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Locust's --html FILE: also write Locust's HTML report here."),
+    ] = None,
+    tags: Annotated[
+        list[str] | None,
+        typer.Option("--tags", "-T", help="Locust's -T: run only tasks with these tags (repeatable)."),
+    ] = None,
+    exclude_tags: Annotated[
+        list[str] | None,
+        typer.Option("--exclude-tags", "-E", help="Locust's -E: skip tasks with these tags (repeatable)."),
+    ] = None,
+    no_locust_config: Annotated[
+        bool,
+        typer.Option(
+            "--no-locust-config",
+            help="Ignore locust.conf, ~/.locust.conf, pyproject.toml [tool.locust] and LOCUST_* variables"
+            " (by default they fill what the command line and APIGWOPS_* leave unset).",
+        ),
+    ] = False,
     api_key: Annotated[str | None, typer.Option("--api-key", help="API key (sent as x-api-key).")] = None,
     api_key_env: Annotated[
         str | None, typer.Option("--api-key-env", help="Name of an environment variable holding the API key.")
@@ -95,7 +151,12 @@ def run_command(
         typer.Option("--token-env", help="Name of an environment variable holding the bearer token."),
     ] = None,
     header: Annotated[
-        list[str] | None, typer.Option("--header", "-H", help="Extra header 'Name: value'.")
+        list[str] | None,
+        typer.Option(
+            "--header",
+            "-H",
+            help="Extra header 'Name: value' (repeatable). -H with a URL is Locust's -H/--host.",
+        ),
     ] = None,
     tier: Annotated[
         str | None,
@@ -124,7 +185,11 @@ def run_command(
     ] = None,
     insecure: Annotated[bool, typer.Option("--insecure", help="Do not verify TLS certificates.")] = False,
     allow_prod: Annotated[
-        bool, typer.Option("--allow-prod", help="Allow a stage whose name matches --prod-pattern.")
+        bool,
+        typer.Option(
+            "--allow-prod",
+            help="Allow a stage whose name matches --prod-pattern (judged wherever it appears in the URL).",
+        ),
     ] = False,
     prod_pattern: Annotated[
         str | None,
@@ -162,19 +227,21 @@ def run_command(
         typer.Option("--no-cloudwatch", help="Do not read the stage's CloudWatch metrics after the run."),
     ] = False,
 ) -> int:
-    """Run a load test; exit 0 when every SLO holds, 1 when one fails, 2 on bad input, 130 on Ctrl-C."""
+    """Run a load test; exit 0 when every SLO holds (without SLOs: no request failed), 1 when one fails, 2 on
+    bad input, 130 on Ctrl-C, 143 on SIGTERM, 129 on SIGHUP (the partial report is written for all three)."""
     from apigwops.loadtest.request import RunFlags, build_request, run_as_worker
 
-    runtime = make_runtime(ctx)
+    runtime = make_runtime(ctx, kind=LOADTEST)
     flags = RunFlags(
         scenario=scenario, url=url, api=api, stage=stage, users=users, spawn_rate=spawn_rate,
-        run_time=run_time, workers=workers if workers is not None else (os.cpu_count() or 1),
+        run_time=run_time, workers=workers, locustfile=locustfile,
         slos=slo or [], exclude_ramp=exclude_ramp, report_dir=report_dir, api_key=api_key,
         api_key_env=api_key_env, token=token, token_env=token_env, headers=header or [], tier=tier,
         routes=route or [], expect_rate=expect_rate, expect_burst=expect_burst, insecure=insecure,
         allow_prod=allow_prod, prod_pattern=prod_pattern, max_users=max_users, max_duration=max_duration,
         master_bind=master_bind, expect_workers=expect_workers, cloudwatch=not no_cloudwatch,
-        workers_given=workers is not None, token_in_query=token_in_query,
+        workers_given=workers is not None, tags=tags or [], exclude_tags=exclude_tags or [], csv=csv,
+        html=html, locust_config=not no_locust_config, sources=_sources(ctx), token_in_query=token_in_query,
     )  # fmt: skip
     if worker:
         return run_as_worker(flags, master_host)
@@ -207,7 +274,7 @@ def check_command(
     from apigwops.loadtest.service import check_saved
     from apigwops.loadtest.slo import parse_slos
 
-    runtime = make_runtime(ctx)
+    runtime = make_runtime(ctx, kind=LOADTEST)
     report = check_saved(
         directory,
         parse_slos(slo or []),
@@ -221,12 +288,28 @@ def check_command(
 
 
 @app.command("scenarios")
-def scenarios_command() -> None:
+def scenarios_command(ctx: typer.Context) -> None:
     """List the shipped scenarios."""
     from apigwops.loadtest.scenarios import SCENARIOS
+    from apigwops.render import Result, render
+    from apigwops.render.loadtest import SCENARIOS as KIND
 
-    for item in SCENARIOS.values():
-        typer.echo(f"{item.name:<12} {item.summary}")
+    runtime = make_runtime(ctx, kind=KIND)
+    render(runtime, Result(KIND, [{"name": i.name, "summary": i.summary} for i in SCENARIOS.values()]))
+
+
+def _sources(ctx: typer.Context) -> dict[str, str]:
+    """Where each Locust-settable value came from, when not the default: the command line or its APIGWOPS_*."""
+    found = {}
+    for field_name, param in _LOCUST_SETTABLE.items():
+        source = ctx.get_parameter_source(param)
+        if source is ParameterSource.COMMANDLINE:
+            found[field_name] = "command line"
+        elif source is ParameterSource.ENVIRONMENT:
+            option = next((p for p in ctx.command.params if p.name == param), None)
+            envvar = getattr(option, "envvar", None)
+            found[field_name] = str(envvar or "environment")
+    return found
 
 
 def _step_summary(report: LoadtestReport) -> None:
@@ -240,71 +323,18 @@ def _step_summary(report: LoadtestReport) -> None:
         handle.write(markdown_summary(report) + "\n")
 
 
+_SIGNAL_EXIT = {"SIGTERM": 128 + 15, "SIGHUP": 128 + 1}  # as a shell reports a process ended by the signal
+
+
 def _exit_code(report: LoadtestReport) -> int:
     from apigwops.errors import ExitCode
 
     if report.interrupted:
-        return ExitCode.INTERRUPTED
+        return _SIGNAL_EXIT.get(report.signal or "", ExitCode.INTERRUPTED)
     return ExitCode.OK if report.passed else ExitCode.FOUND
 
 
 def _render(runtime: Runtime, report: LoadtestReport) -> None:
-    out = runtime.out
-    if runtime.output == "json" or out is None:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
-        return
-    if runtime.output == "markdown":
-        from apigwops.loadtest.reports.markdown import markdown_summary
+    from apigwops.render import Result, render
 
-        out.print(markdown_summary(report), markup=False, highlight=False, end="")
-        return
-    _render_table(out, report)
-
-
-def _render_table(out: Any, report: LoadtestReport) -> None:
-    """Tables with every user-supplied or remote string wrapped in Text, so rich never reads it as markup."""
-    from rich.table import Table
-    from rich.text import Text
-
-    whole = report.whole
-    table = Table(
-        title=Text(f"loadtest {report.run.get('scenario', '')}: {'PASSED' if report.passed else 'FAILED'}")
-    )
-    for column in ("requests", "failures", "rps", "p50", "p90", "p95", "p99", "max"):
-        table.add_column(column, justify="right")
-    lat = [whole.latency_ms.get(k) for k in ("p50", "p90", "p95", "p99", "max")]
-    table.add_row(
-        str(whole.requests),
-        str(whole.failures),
-        f"{whole.rps:g}",
-        *("-" if v is None else f"{v:g} ms" for v in lat),
-    )
-    out.print(table)
-    if report.slos or report.checks:
-        gates = Table(title=f"gates (judged on the {report.judged_on} run)")
-        gates.add_column("gate")
-        gates.add_column("measured", justify="right")
-        gates.add_column("result")
-        for s in report.slos:
-            gates.add_row(
-                Text(s.expr),
-                "-" if s.actual is None else f"{s.actual:g} {s.unit}",
-                "pass" if s.passed else "FAIL",
-            )
-        for c in report.checks:
-            gates.add_row(Text(c.id), Text(c.detail), "pass" if c.passed else "FAIL")
-        out.print(gates)
-    if report.cloudwatch and report.cloudwatch.get("beside"):
-        side = Table(title="run window: Locust beside the stage's CloudWatch metrics")
-        for column in ("", "Locust", "CloudWatch"):
-            side.add_column(column, justify="right" if column else "left")
-        for row in report.cloudwatch["beside"]:
-            side.add_row(
-                row["metric"], *("-" if v is None else f"{v:g}" for v in (row["locust"], row["cloudwatch"]))
-            )
-        out.print(side)
-    if report.cloudwatch and (report.cloudwatch.get("note") or report.cloudwatch.get("skipped")):
-        text = report.cloudwatch.get("skipped") or report.cloudwatch.get("note")
-        out.print(f"CloudWatch: {text}", markup=False, highlight=False)
-    for note in report.notes:
-        out.print(f"note: {note}", markup=False, highlight=False)
+    render(runtime, Result(LOADTEST, report.to_dict(), report))

@@ -1,6 +1,7 @@
 """Starts the WebSocket stage inside a sandbox: the server (its port is in the API's URL tag), the API in moto,
 the stage with its own Lambda backends (handler and authorizer functions) and the recorder into the shipper.
-`core.Sandbox` calls `WebSocketStage.start` and `stop`; nothing else of the sandbox needs to know more."""
+`core.Sandbox` runs `prepare` (server and provisioning, independent of the REST and HTTP APIs, so it runs
+alongside their provisioning), then `WebSocketStage.start` and `stop`; nothing else of the sandbox needs more."""
 
 from __future__ import annotations
 
@@ -18,6 +19,23 @@ from apigwops.sandbox.websocket.provision import WsProvisioned, provision_websoc
 from apigwops.sandbox.websocket.records import WsDestinations, WsRecorder
 from apigwops.sandbox.websocket.server import WsServer
 from apigwops.sandbox.websocket.stage import WsStage
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The server listening (no stage yet) and the API provisioned in moto."""
+
+    server: WsServer
+    provisioned: WsProvisioned
+
+
+def prepare(moto_endpoint: str) -> Prepared:
+    server = WsServer()
+    try:
+        return Prepared(server, provision_websocket(moto_endpoint, server.url))
+    except BaseException:
+        server.stop()
+        raise
 
 
 @dataclass
@@ -38,6 +56,7 @@ class WebSocketStage:
     @classmethod
     def start(
         cls,
+        prepared: Prepared,
         moto_endpoint: str,
         *,
         faults: FaultSet,
@@ -46,9 +65,8 @@ class WebSocketStage:
         time_scale: float,
         rng: random.Random,
     ) -> WebSocketStage:
-        server = WsServer()
+        server, p = prepared.server, prepared.provisioned
         try:
-            p = provision_websocket(moto_endpoint, server.url)
             recorder = WsRecorder(
                 WsDestinations(p.api_id, p.log_groups, time_scale, os.urandom(16).hex()), sink
             )

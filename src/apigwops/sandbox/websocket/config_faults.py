@@ -24,8 +24,8 @@ CONFIG_FAULTS = ("ws-no-route", "permission-missing")
 class WsConfigFaults:
     def __init__(self, endpoint: str, provisioned: WsProvisioned) -> None:
         self._p = provisioned
-        self._v2 = loopback_client("apigatewayv2", endpoint, c.REGION)
-        self._lambda = loopback_client("lambda", endpoint, c.REGION)
+        self._endpoint = endpoint
+        self._clients: dict[str, Any] = {}  # made on first use: most sandboxes never apply these faults
         self._active: set[str] = set()
         self._lock = threading.Lock()
 
@@ -38,17 +38,23 @@ class WsConfigFaults:
                 self._set(name, active=False)
             self._active = wanted
 
+    def _client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = loopback_client(service, self._endpoint, c.REGION)
+        return self._clients[service]
+
     def _set(self, name: str, *, active: bool) -> None:
         if name == "ws-no-route":
+            v2 = self._client("apigatewayv2")
             if active:
-                self._v2.delete_route(ApiId=self._p.api_id, RouteId=self._p.route_ids[f.DEFAULT])
+                v2.delete_route(ApiId=self._p.api_id, RouteId=self._p.route_ids[f.DEFAULT])
             else:
-                self._p.route_ids[f.DEFAULT] = _default_route(self._v2, self._p)
+                self._p.route_ids[f.DEFAULT] = _default_route(v2, self._p)
         elif active:
             for function in (f.FUNCTION_NAME, f.AUTHORIZER_FUNCTION_NAME):
-                self._lambda.remove_permission(FunctionName=function, StatementId=PERMISSION_SID)
+                self._client("lambda").remove_permission(FunctionName=function, StatementId=PERMISSION_SID)
         else:
-            add_websocket_permission(self._lambda, self._p.api_id)
+            add_websocket_permission(self._client("lambda"), self._p.api_id)
 
 
 def _default_route(v2: Any, p: WsProvisioned) -> str:

@@ -69,7 +69,7 @@ def invoke(lam: WsIntegration, ev: WsEvent, *, connect_error: bool = False) -> R
     outcome: Outcome = "ok"
     if faults.hit("lambda-timeout"):
         outcome = "timeout"
-    elif connect_error or faults.hit("lambda-error"):
+    elif connect_error or faults.hit("lambda-error") or faults.hit("background-errors"):
         outcome = "error"
     inv = lam.backend.invoke(
         route_key=f"ws {ev.route_key}", path_id=None, outcome=outcome, force_cold=faults.hit("cold-starts")

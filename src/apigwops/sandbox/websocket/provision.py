@@ -23,10 +23,13 @@ from apigwops.sandbox.loopback import loopback_client
 from apigwops.sandbox.websocket import facts as f
 
 HANDLER_SOURCE = b"def handler(event, context):\n    return {'statusCode': 200, 'body': '{}'}\n"
-AUTHORIZER_SOURCE = (
+AUTHORIZER_SOURCE = (  # what the stage's authorizer does (line 7 raises, as its error log says)
+    b"def valid(token):\n"
+    b"    return bool(token)  # the sandbox checks signature, issuer, audience and expiry\n"
+    b"\n"
     b"def handler(event, context):\n"
     b"    token = event['headers'].get('Authorization') or event['queryStringParameters'].get('token')\n"
-    b"    if not token:\n        raise Exception('Unauthorized')\n"
+    b"    if not valid(token):\n        raise Exception('Unauthorized')\n"
     b"    return {'principalId': 'user', 'policyDocument': {'Version': '2012-10-17', 'Statement': [\n"
     b"        {'Action': 'execute-api:Invoke', 'Effect': 'Allow', 'Resource': event['methodArn']}]}}\n"
 )

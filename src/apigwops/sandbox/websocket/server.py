@@ -66,13 +66,15 @@ class WsServer:
 
     def attach(self, stage: WsStage) -> None:
         """Serve `stage`; its function's @connections posts go through the real management endpoint."""
-        from apigwops.sandbox.loopback import loopback_client
-
-        self._poster_client = loopback_client("apigatewaymanagementapi", self.management_url, REGION)
         stage.poster = self._post
         self.stage = stage
 
     def _post(self, connection_id: str, data: str) -> str | None:
+        from apigwops.sandbox.loopback import loopback_client
+
+        with self._lock:  # made on the first post: most runs never call @connections
+            if self._poster_client is None:
+                self._poster_client = loopback_client("apigatewaymanagementapi", self.management_url, REGION)
         try:
             self._poster_client.post_to_connection(ConnectionId=connection_id, Data=data.encode())
         except Exception as exc:  # the function logs what boto3 raised, e.g. GoneException

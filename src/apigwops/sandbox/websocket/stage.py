@@ -166,14 +166,18 @@ class WsStage:
         rid = ctx["requestId"]
         token = headers.get(f.TOKEN_HEADER) or (parse_qs(query).get(f.TOKEN_QUERY) or [""])[0]
         ev.exec_lines.append(f"Starting authorizer: {self.authorizer_id} for request: {rid}")
-        inv = self.authorizer_backend.invoke(route_key="ws authorizer", path_id=None, outcome="ok")
+        check = self.tokens.check(token or None, require_id_token=False)
+        inv = self.authorizer_backend.invoke(
+            route_key="ws authorizer", path_id=None, outcome="ok" if check.ok else "error"
+        )
         self.authorizer_backend.release(inv.environment)
-        inv.lines = [line for line in inv.lines if "\thandled request, status " not in line[1]]
+        inv.lines = [
+            _authorizer_line(line) for line in inv.lines if "\thandled request, status " not in line[1]
+        ]
         ev.authorizer_invocation = inv
         took = inv.duration_ms + (inv.init_ms or 0.0)
         ctx["authorizer.latency"] = str(round(took))
         ctx["authorizer.requestId"] = inv.request_id
-        check = self.tokens.check(token or None, require_id_token=False)
         if not check.ok:
             # The function raised "Unauthorized": 401 (C10; wscat "Unexpected server response: 401").
             ctx["authorizer.status"] = "401"
@@ -362,6 +366,19 @@ class WsStage:
         virtual_ms = (ev.integration_latency_ms or 0.0) + float(ev.context.get("authorizer.latency", "0"))
         if ev.logged and virtual_ms > 0:
             time.sleep(virtual_ms / 1000.0 * self.time_scale)
+
+
+def _authorizer_line(line: tuple[float, str]) -> tuple[float, str]:
+    """The authorizer function's own error: it raises "Unauthorized" when the token is missing or not valid
+    (the way Lambda authorizers make API Gateway answer 401; provision.AUTHORIZER_SOURCE)."""
+    offset, text = line
+    if not text.startswith("[ERROR] "):
+        return line
+    return offset, (
+        "[ERROR] Exception: Unauthorized\nTraceback (most recent call last):\n"
+        '  File "/var/task/app.py", line 7, in handler\n'
+        "    raise Exception('Unauthorized')"
+    )
 
 
 def _select_route(text: str) -> str | None:
