@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from apigwops.evidence.logformat import UNAVAILABLE_FIELDS
-from apigwops.evidence.model import ApiInfo, Authorizer, Evidence, Route
+from apigwops.apitypes import profile
+from apigwops.model import ApiInfo, Authorizer, Evidence, Route
 from tests.builders.stage import FUNCTION, START, Stage
 
 API_ID = "w5x6y7z8a9"
@@ -49,7 +49,7 @@ class WsStage:
             api_type="WEBSOCKET",
             minutes=self.minutes,
             routes=[ws_route(key) for key in ROUTES],
-            missing=set(UNAVAILABLE_FIELDS["WEBSOCKET"]),
+            missing=set(profile("WEBSOCKET").unavailable_fields),
         )
         authorizer = Authorizer(id="wsauth", name="token-authorizer", type="REQUEST", identity_source=())
         self.stage.with_config(authorizers=(authorizer,))

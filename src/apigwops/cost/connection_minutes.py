@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from apigwops.evidence.model import StageConfig
+    from apigwops.model import StageConfig
     from apigwops.runtime import Runtime
 
 NEEDED = ("event_type", "connected_at")
@@ -36,9 +36,9 @@ def read_connection_minutes(
     """Sum of (requestTimeEpoch - connectedAt) over the window's DISCONNECT lines; raises AWS errors."""
     import pandas as pd
 
-    from apigwops.evidence.accesslog import parse_access_lines
-    from apigwops.evidence.logengine import make_engine
-    from apigwops.evidence.logformat import compile_format
+    from apigwops.evidence.logs import make_engine
+    from apigwops.evidence.parse.accesslog import parse_access_lines
+    from apigwops.evidence.parse.logformat import compile_format
     from apigwops.timewindow import Window
 
     if not stage.access_log_destination:

@@ -1,7 +1,7 @@
 """What the evidence could not show, said plainly, with the access-log format that would have shown it.
 
 The recommended format is the one in the signals reference §8.4 (every value quoted, so it is always valid
-JSON); HTTP APIs drop the REST-only variables and log `routeKey` and `dataProcessed` instead.
+JSON), per API type from its profile (`apitypes`): each type's format holds only variables that type can log.
 """
 
 from __future__ import annotations
@@ -9,69 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
+from apigwops.apitypes import REST_FORMAT, profile
 from apigwops.diagnose.websocket import websocket_blind_spots
-from apigwops.evidence.logformat import UNAVAILABLE_FIELDS
-from apigwops.evidence.model import Evidence
+from apigwops.model import Evidence
 
-# (JSON key, $context variable) in the order of the signals reference §8.4 (REST).
-REST_FORMAT: tuple[tuple[str, str], ...] = (
-    ("requestId", "requestId"),
-    ("extendedRequestId", "extendedRequestId"),
-    ("requestTimeEpoch", "requestTimeEpoch"),
-    ("apiId", "apiId"),
-    ("stage", "stage"),
-    ("domainName", "domainName"),
-    ("basePathMatched", "customDomain.basePathMatched"),
-    ("httpMethod", "httpMethod"),
-    ("resourcePath", "resourcePath"),
-    ("path", "path"),
-    ("status", "status"),
-    ("responseLength", "responseLength"),
-    ("responseLatency", "responseLatency"),
-    ("errorType", "error.responseType"),
-    ("errorMessage", "error.message"),
-    ("validationError", "error.validationErrorString"),
-    ("integrationStatus", "integration.status"),
-    ("integrationServiceStatus", "integration.integrationStatus"),
-    ("integrationLatency", "integration.latency"),
-    ("integrationError", "integration.error"),
-    ("integrationRequestId", "integration.requestId"),
-    ("authorizerError", "authorizer.error"),
-    ("authorizerStatus", "authorizer.status"),
-    ("authorizerLatency", "authorizer.latency"),
-    ("authorizerIntegrationLatency", "authorizer.integrationLatency"),
-    ("principalId", "authorizer.principalId"),
-    ("authorizeError", "authorize.error"),
-    ("authenticateError", "authenticate.error"),
-    ("wafStatus", "waf.status"),
-    ("wafError", "waf.error"),
-    ("wafLatency", "waf.latency"),
-    ("wafResponseCode", "wafResponseCode"),
-    ("apiKeyId", "identity.apiKeyId"),
-    ("ip", "identity.sourceIp"),
-    ("userAgent", "identity.userAgent"),
-    ("userArn", "identity.userArn"),
-    ("xrayTraceId", "xrayTraceId"),
-)
-# REST-only variables (signals reference §5: not in the HTTP API variable list).
-_HTTP_DROPPED = frozenset(
-    {
-        "resourcePath",
-        "extendedRequestId",
-        "xrayTraceId",
-        "apiKeyId",
-        "validationError",
-        "authorizerStatus",
-        "authorizerLatency",
-        "authorizerIntegrationLatency",
-        "authorizeError",
-        "authenticateError",
-        "wafStatus",
-        "wafError",
-        "wafLatency",
-        "wafResponseCode",
-    }
-)
 # Fields without which no per-request attribution is possible: worth a note even on a healthy stage.
 KEY_FIELDS = (
     "status",
@@ -83,46 +24,14 @@ KEY_FIELDS = (
 )
 
 
-# WebSocket (§5 column W, §8.4): REST's without what a WebSocket stage cannot log, plus the route and the
-# connection-tracing variables (eventType, connectionId, messageId, connectedAt).
-_WEBSOCKET_DROPPED = frozenset(
-    {
-        "basePathMatched",
-        "httpMethod",
-        "resourcePath",
-        "path",
-        "responseLength",
-        "responseLatency",
-        "wafResponseCode",
-        "xrayTraceId",
-    }
-)
-_WEBSOCKET_ADDED = (
-    ("connectionId", "connectionId"),
-    ("eventType", "eventType"),
-    ("messageId", "messageId"),
-    ("connectedAt", "connectedAt"),
-)
-
-
 def recommended_format(api_type: str) -> str:
     """The access-log format to set, as a single line (the value of `accessLogSettings.format`)."""
-    if api_type == "REST":
-        pairs = list(REST_FORMAT)
-    elif api_type == "WEBSOCKET":
-        pairs = [(key, var) for key, var in REST_FORMAT if key not in _WEBSOCKET_DROPPED]
-        pairs.insert(6, ("routeKey", "routeKey"))
-        pairs += _WEBSOCKET_ADDED
-    else:
-        pairs = [(key, var) for key, var in REST_FORMAT if key not in _HTTP_DROPPED]
-        pairs.insert(8, ("routeKey", "routeKey"))
-        pairs.append(("dataProcessed", "dataProcessed"))
-    return "{" + ",".join(f'"{key}":"$context.{var}"' for key, var in pairs) + "}"
+    return profile(api_type).recommended_format_line()
 
 
 def context_variable(field: str) -> str:
     """`$context.integration.error` for the canonical column `integration_error`."""
-    from apigwops.evidence.model import ACCESS_LOG_FIELDS
+    from apigwops.model import ACCESS_LOG_FIELDS
 
     variables = ACCESS_LOG_FIELDS.get(field)
     return f"$context.{variables[0]}" if variables else field
@@ -152,13 +61,13 @@ def blind_spots(evidence: Evidence, needed: Mapping[str, Sequence[str]], access_
             f"access logging {where}{why}: failures could not be attributed to causes per request, only from "
             f"metrics; set the stage's access-log format to {recommended_format(evidence.api.type)}"
         )
-    unavailable = UNAVAILABLE_FIELDS.get(evidence.api.type, frozenset())
+    unavailable = profile(evidence.api.type).unavailable_fields
     for field, finding_ids in sorted(needed.items()):
         ids = ", ".join(sorted(set(finding_ids)))
         if field in unavailable:  # the API type cannot log it: no format would show it
             continue
         if field == "execution-logs":
-            if evidence.api.type == "HTTP":
+            if not profile(evidence.api.type).execution_logs:
                 continue
             level = stage.logging_level or "OFF"
             setting = (

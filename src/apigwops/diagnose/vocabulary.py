@@ -7,7 +7,7 @@ Keeping the names in one table lets `apigwops playbooks validate` reject a typo 
 from __future__ import annotations
 
 from apigwops.diagnose.websocket import FEATURE_COLUMNS as WEBSOCKET_FEATURES
-from apigwops.evidence.model import ACCESS_LOG_FIELDS, DERIVED_COLUMNS
+from apigwops.model import ACCESS_LOG_FIELDS, DERIVED_COLUMNS
 
 # Symptom families: a finding's `share` is over the failing requests of its family.
 # WebSocket stages have their own (a connection's life, not a request's status): failed connects, failing

@@ -14,8 +14,9 @@ WebSocket playbook tests:
 - `unexpected_disconnect`: a DISCONNECT that was not a normal close (1000, or 1005 "no status").
 
 Only fields AWS writes are read: eventType, connectionId, connectedAt, requestTimeEpoch, integration.requestId
-(the join to the `$disconnect` function's log). Facts (quotas, close codes) are from the WebSocket quota table
-and the routes page (C73, C74); they move into the WEBSOCKET profile of `apitypes.py` when it lands on main.
+(the join to the `$disconnect` function's log). The connection limits are the WEBSOCKET profile's
+(`apitypes.py`, from the WebSocket quota table, C74); the close codes are the WebSocket protocol's as the
+routes page and the quota table use them (C73).
 """
 
 from __future__ import annotations
@@ -23,13 +24,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from apigwops.evidence.model import Evidence
+from apigwops.apitypes import profile
+from apigwops.model import Evidence
 
 if TYPE_CHECKING:
     import pandas as pd
 
-IDLE_TIMEOUT_S = 600.0  # 10 minutes [DOC WebSocket quota table]
-MAX_CONNECTION_S = 7200.0  # 2 hours [DOC WebSocket quota table]
+WEBSOCKET = profile("WEBSOCKET")
+IDLE_TIMEOUT_S = WEBSOCKET.idle_timeout_s or 600.0
+MAX_CONNECTION_S = WEBSOCKET.max_connection_s or 7200.0
 LIMIT_MARGIN_S = 30.0  # a disconnect this close to a limit is taken as that limit
 CLOSE_NORMAL = 1000
 CLOSE_NO_STATUS = 1005  # the peer sent a close frame without a code
@@ -147,7 +150,7 @@ FIELD_NEEDS: dict[str, tuple[str, ...]] = {
 
 def websocket_blind_spots(evidence: Evidence, recommended: str) -> list[str]:
     """What a WebSocket stage's access-log format (WebSocket variables only) or logs kept from view."""
-    from apigwops.evidence.model import ACCESS_LOG_FIELDS
+    from apigwops.model import ACCESS_LOG_FIELDS
 
     if evidence.api.type != "WEBSOCKET" or evidence.requests.empty:
         return []

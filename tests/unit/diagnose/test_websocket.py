@@ -19,7 +19,7 @@ from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.loader import load_playbooks
 from apigwops.diagnose.report import Report
 from apigwops.errors import UsageError
-from apigwops.evidence.model import Evidence
+from apigwops.model import Evidence
 from tests.builders.stage import START
 from tests.builders.websocket import WsStage
 
