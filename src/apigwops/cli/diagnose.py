@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Argument(
                 metavar="[SYMPTOM]",
-                help="auto (triage), 401, 403, 429, 5xx, 502, 504 or latency.",
+                help="auto (triage), 401, 403, 429, 5xx, 502, 504 or latency; WebSocket stages: connect, message, disconnect.",
                 show_default=True,
             ),
         ] = "auto",

@@ -19,7 +19,7 @@ from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.loader import load_playbooks
 from apigwops.diagnose.report import Report
 from apigwops.errors import UsageError
-from apigwops.model import Evidence
+from apigwops.model import Check, Evidence
 from tests.builders.stage import START
 from tests.builders.websocket import WsStage
 
@@ -317,3 +317,25 @@ def test_unknown_close_codes_are_a_blind_spot() -> None:
     ws = WsStage().healthy(close_code=None)
     spots = _run(ws.build()).blind_spots
     assert any("disconnectStatusCode" in spot and "ws-message-too-large" in spot for spot in spots), spots
+
+
+def test_metrics_only_websocket_stage_says_what_it_cannot_tell() -> None:
+    """No access log: the WebSocket metrics (§6.3) give the failures, no cause is guessed from them, and the
+    blind spot recommends the WebSocket format (eventType, connectionId, connectedAt)."""
+    ws = WsStage()
+    ws.stage.checks = [Check("access-logs", "skipped", "no access log group"), Check("execution-logs", "ok")]
+    ws.stage.with_stage(access_log_destination=None)
+    for metric, value in (
+        ("MessageCount", 400),
+        ("ConnectCount", 50),
+        ("ClientError", 30),
+        ("ExecutionError", 12),
+    ):
+        ws.stage.metric("AWS/ApiGateway", metric, value)
+    report = _run(ws.build())
+    assert report.triage.source == "metrics"
+    assert [f.id for f in report.findings if not f.context] == []
+    spots = "\n".join(report.blind_spots)
+    assert "access logging is off" in spots
+    assert '"eventType":"$context.eventType"' in spots
+    assert '"connectedAt":"$context.connectedAt"' in spots
