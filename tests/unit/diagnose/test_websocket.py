@@ -112,6 +112,23 @@ def s_lambda_error() -> WsStage:
 
 
 def s_lambda_timeout() -> WsStage:
+    """The function hits its own 10 s timeout before the 29 s integration timeout (§15.4): a failed function."""
+    ws = WsStage().healthy()
+    _incident(
+        ws,
+        message={
+            "status": 502,
+            "error_message": "Internal server error",
+            "integration_error": "Lambda Customer Function Error:2026-11-24T01:12:00.000Z c0ffee00 Task timed out "
+            "after 10.00 seconds",
+            "integration_latency": 10012.0,
+        },
+    )
+    return ws
+
+
+def s_integration_timeout() -> WsStage:
+    """API Gateway gives up at 29 s (C55): 504-style answer, no integration status or request id (§15.5)."""
     ws = WsStage().healthy()
     _incident(
         ws,
@@ -120,14 +137,8 @@ def s_lambda_timeout() -> WsStage:
             "error_message": "Endpoint request timed out",
             "integration_error": "Execution failed due to a timeout error",
             "integration_latency": 29000.0,
-            "integration_request_id": None,  # API Gateway never got the answer (§15.5)
+            "integration_request_id": None,
         },
-    )
-    ws.stage.lambda_log(
-        time=START + timedelta(minutes=13),
-        request_id="0f0f0f0f-1111-4222-8333-444444444444",
-        kind="timeout",
-        message="Task timed out after 30.00 seconds",
     )
     return ws
 
@@ -203,6 +214,7 @@ SCENARIOS: dict[str, tuple[Callable[[], WsStage], str]] = {
     "no-route": (s_no_route, "ws-route-not-found"),
     "lambda-error": (s_lambda_error, "lambda-function-error"),
     "lambda-timeout": (s_lambda_timeout, "lambda-timeout"),
+    "integration-timeout": (s_integration_timeout, "integration-timeout"),
     "lambda-throttled": (s_lambda_throttled, "lambda-throttled"),
     "permission-missing": (s_permission_missing, "lambda-permission-missing"),
     "message-too-large": (s_message_too_large, "ws-message-too-large"),
