@@ -18,6 +18,8 @@ from tests.functional.sandbox.ws_helpers import (
     ws_log,
 )
 
+from apigwops.sandbox.websocket import facts
+
 pytestmark = pytest.mark.xdist_group("sandbox-websocket")
 
 FORBIDDEN = '{{"message": "Forbidden", "connectionId":"{cid}", "requestId":"{rid}"}}'
@@ -64,13 +66,15 @@ def test_provisioned_as_a_websocket_api(sb: Any) -> None:
         "messageId",
         "status",
         "error.message",
-        "integrationErrorMessage",
+        "integration.error",  # "Equivalent to $context.integrationErrorMessage"
         "integration.latency",
         "requestId",
         "extendedRequestId",
         "requestTime",
     ):
         assert f"$context.{var}" in fmt
+    assert fmt == facts.ACCESS_LOG_FORMAT
+    assert json.loads(fmt.replace("$context.", ""))["requestTime"] == "requestTime"  # valid JSON, one line
     assert len(fmt.encode()) <= 3 * 1024  # the access-log template quota
 
 

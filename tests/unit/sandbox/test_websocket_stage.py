@@ -120,6 +120,24 @@ def test_access_log_line_is_json_with_the_websocket_fields(authority: TokenAutho
     assert record["requestId"] == record["extendedRequestId"]
     assert record["ip"] == "10.0.0.1"
     assert len(facts.ACCESS_LOG_FORMAT.encode()) <= 3 * 1024
+    # the WEBSOCKET profile's recommended format is the base: its every key is in the stage's line
+    from apigwops.apitypes import profile
+
+    assert {key for key, _ in profile("WEBSOCKET").recommended_format} <= set(record)
+
+
+def test_recorded_metric_names_are_the_profiles(authority: TokenAuthority) -> None:
+    from apigwops.apitypes import profile
+
+    sink = _Sink()
+    stage, _ = make_stage(authority, {"lambda-error": 1.0})
+    stage.on_event = WsRecorder(
+        WsDestinations("abc123", facts.log_group_names("abc123"), 0.0001, "s" * 32), sink
+    )
+    answer = stage.connect("/prod", "", {"authorization": authority.mint()}, "127.0.0.1")
+    assert answer.status == 502
+    names = {name for name, dims, _ in sink.metrics if ("ApiId", "abc123") in dims}
+    assert names == {name for name, _ in profile("WEBSOCKET").metrics} - {"MessageCount"}
 
 
 class _Sink:

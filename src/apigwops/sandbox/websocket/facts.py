@@ -3,13 +3,17 @@
 Sources (recorded in docs/websocket.md): the WebSocket quota table
 (apigateway-execution-service-websocket-limits-table.html), the routes page
 (apigateway-websocket-api-routes-integrations.html), the logging page (websocket-api-logging.html) and the
-signals reference §1.3, §4.10 (C70-C76), §5, §6.3, §9. When `apitypes.py` (the WEBSOCKET profile) lands on
-main, the API-type facts here (metric names, integration timeout, execution logs) move there.
+signals reference §1.3, §4.10 (C70-C76), §5, §6.3, §9. Facts about the API type itself (metric names and
+dimensions, integration timeout, execution logs, the recommended access-log format) are the WEBSOCKET profile's
+in `apitypes.py`; this module holds what only the sandbox's WebSocket stage needs.
 """
 
 from __future__ import annotations
 
+from apigwops.apitypes import profile
 from apigwops.sandbox import constants as c
+
+WEBSOCKET = profile("WEBSOCKET")
 
 API_NAME = "chat-ws-api"
 FUNCTION_NAME = "chat-ws-handler"
@@ -36,7 +40,9 @@ MESSAGE_LIMIT_BYTES = 128 * 1024
 IDLE_TIMEOUT_S = 600.0  # 10 minutes
 MAX_CONNECTION_S = 7200.0  # 2 hours
 NEW_CONNECTIONS_PER_S = 500  # per account per Region, across all WebSocket APIs
-INTEGRATION_TIMEOUT_MS = 29_000  # "50 milliseconds - 29 seconds for all integration types"
+INTEGRATION_TIMEOUT_MS = (
+    WEBSOCKET.default_timeout_ms
+)  # "50 milliseconds - 29 seconds for all integration types"
 
 # Close codes. 1009 for a message over 128 KB or a frame over 32 KB and 1003 for a binary frame are documented
 # (routes page); the code for the idle timeout and the 2-hour limit is not (C74 [UNCONFIRMED]): 1001 "going
@@ -46,36 +52,21 @@ CLOSE_BINARY = 1003
 CLOSE_GOING_AWAY = 1001
 CLOSE_NORMAL = 1000
 
-# The stage's access-log format: every WebSocket variable the diagnosis needs, all values quoted (valid JSON),
-# one line, under the 3 KB access-log template quota. Key names follow the §8.4 recommended format (and the
-# WEBSOCKET profile's) so that one parser reads REST, HTTP and WebSocket lines; `requestTime` and the
-# `integrationErrorMessage` spelling are the ones the WebSocket variable list names.
+# The stage's access-log format: the WEBSOCKET profile's recommended format (§8.4: every value quoted, valid
+# JSON, one line) plus `requestTime` and `connectedAt`, under the 3 KB access-log template quota. It names
+# `$context.integration.error`, which the WebSocket variable list calls "Equivalent to
+# $context.integrationErrorMessage"; the stage fills both spellings.
 ACCESS_LOG_FORMAT = (
-    '{"requestId":"$context.requestId","extendedRequestId":"$context.extendedRequestId",'
-    '"requestTime":"$context.requestTime","requestTimeEpoch":"$context.requestTimeEpoch",'
-    '"apiId":"$context.apiId","stage":"$context.stage","routeKey":"$context.routeKey",'
-    '"eventType":"$context.eventType","connectionId":"$context.connectionId",'
-    '"messageId":"$context.messageId","connectedAt":"$context.connectedAt","status":"$context.status",'
-    '"errorType":"$context.error.responseType","errorMessage":"$context.error.message",'
-    '"integrationStatus":"$context.integration.status",'
-    '"integrationServiceStatus":"$context.integration.integrationStatus",'
-    '"integrationLatency":"$context.integration.latency",'
-    '"integrationError":"$context.integrationErrorMessage",'
-    '"integrationRequestId":"$context.integration.requestId",'
-    '"authorizerError":"$context.authorizer.error","authorizerStatus":"$context.authorizer.status",'
-    '"authorizerLatency":"$context.authorizer.latency","principalId":"$context.authorizer.principalId",'
-    '"ip":"$context.identity.sourceIp","userAgent":"$context.identity.userAgent"}'
-)
-
-# AWS/ApiGateway metrics of WebSocket APIs (§6.3, WMET); dimensions ApiId; ApiId,Stage; ApiId,Stage,Route
-# (the last only with detailed metrics, which the sandbox stage enables).
-METRICS = (
-    "ConnectCount",
-    "MessageCount",
-    "IntegrationError",
-    "ClientError",
-    "ExecutionError",
-    "IntegrationLatency",
+    "{"
+    + ",".join(
+        f'"{key}":"$context.{var}"'
+        for key, var in (
+            *WEBSOCKET.recommended_format,
+            ("requestTime", "requestTime"),
+            ("connectedAt", "connectedAt"),
+        )
+    )
+    + "}"
 )
 
 

@@ -85,7 +85,7 @@ def invoke(lam: WsIntegration, ev: WsEvent, *, connect_error: bool = False) -> R
         ev.integration_latency_ms = float(f.INTEGRATION_TIMEOUT_MS)
         ctx["integration.latency"] = str(f.INTEGRATION_TIMEOUT_MS)
         ev.exec_lines.append("Execution failed due to a timeout error")
-        ctx["integrationErrorMessage"] = "Execution failed due to a timeout error"
+        _integration_error(ctx, "Execution failed due to a timeout error")
         ev.execution_error = True
         return RouteResult(False, 504, "Endpoint request timed out")
     _latency(ev, took)
@@ -96,13 +96,18 @@ def invoke(lam: WsIntegration, ev: WsEvent, *, connect_error: bool = False) -> R
             f"Lambda execution failed with status 200 due to customer function error: {inv.error_message}. "
             f"Lambda request id: {inv.request_id}"
         )
-        ctx["integrationErrorMessage"] = f"Lambda Customer Function Error:{inv.error_message}"
+        _integration_error(ctx, f"Lambda Customer Function Error:{inv.error_message}")
         ev.integration_error = True
         # C70: a failing $connect integration is answered 502 at the handshake [OBS aws-lambda-graphql#107].
         return RouteResult(False, 502, "Internal server error")
     ctx["integration.status"] = "200"
     ev.exec_lines.append("Successfully completed execution")
     return OK
+
+
+def _integration_error(ctx: dict[str, str], text: str) -> None:
+    """`$context.integration.error`, "Equivalent to $context.integrationErrorMessage" (WebSocket variable list)."""
+    ctx["integration.error"] = ctx["integrationErrorMessage"] = text
 
 
 def _latency(ev: WsEvent, ms: float) -> None:
@@ -113,7 +118,7 @@ def _latency(ev: WsEvent, ms: float) -> None:
 def _config_error(ev: WsEvent, what: str) -> RouteResult:
     line = CONFIG_ERROR + what
     ev.exec_lines.append(line)
-    ev.context["integrationErrorMessage"] = line
+    _integration_error(ev.context, line)
     ev.execution_error = True
     return RouteResult(False, 500, "Internal server error")
 
