@@ -105,9 +105,20 @@ ALLOWED_OPERATIONS: dict[str, dict[str, str]] = {
 }
 
 
+def service_of(operation: str, hint: str) -> str:
+    """The service whose operation failed: `hint` (the source's main service) when it has that operation,
+    else the one allowlisted service that has it (waf-metrics asks WAF for its rules, then CloudWatch for
+    `GetMetricData`: a denied call there is `cloudwatch:GetMetricData`, not `wafv2:...`)."""
+    if operation in ALLOWED_OPERATIONS.get(hint, {}):
+        return hint
+    owners = [service for service, ops in ALLOWED_OPERATIONS.items() if operation in ops]
+    return owners[0] if len(owners) == 1 else hint
+
+
 def iam_action(service: str, operation: str) -> str:
     """The IAM action an operation needs, e.g. ('wafv2', 'GetSampledRequests') -> 'wafv2:GetSampledRequests'."""
-    return ALLOWED_OPERATIONS.get(service, {}).get(operation, f"{service}:{operation}")
+    real = service_of(operation, service)
+    return ALLOWED_OPERATIONS.get(real, {}).get(operation, f"{real}:{operation}")
 
 
 def is_allowed(service: str, operation: str) -> bool:

@@ -122,7 +122,19 @@ def _guarded(check_id: str, service: str, source: Source, ctx: SourceContext) ->
         if check_id == PERCENTILES_CHECK:  # asked separately precisely so that this may fail alone
             status, reason = "skipped", f"percentiles not available from this endpoint ({reason})"
         ctx.runtime.progress.warn(f"{check_id}: {reason}")
-        return Part(checks=[Check(check_id, status, reason)])
+        call = _failed_call(exc, service)
+        return Part(checks=[Check(check_id, status, reason, {"call": call} if call else {})])
+
+
+def _failed_call(exc: BaseException, service: str) -> str | None:
+    """The IAM action of the AWS call that failed (the service when no operation is known), or None when
+    the source did not fail on a call (a log group that does not exist is an answer, not a failure)."""
+    if error_code(exc) in NOT_FOUND_CODES:
+        return None
+    op = operation_of(exc)
+    if op:
+        return iam_action(service, op)
+    return service if type(exc).__module__.startswith(("botocore", "urllib3")) else None
 
 
 def _emulator_gap(exc: BaseException, service: str, ctx: SourceContext) -> bool:
