@@ -5,13 +5,14 @@ execution logs, Lambda logs per function, WAF logs, WAF samples and metrics, and
 percentiles on a thread pool (boto3 clients are thread-safe). Each source that fails becomes a `Check`
 (skipped for AccessDenied or an unsupported call, error otherwise) instead of costing the whole report;
 only Ctrl-C, credential problems and bugs end the collection. Ctrl-C reaches the main thread only, so it
-sets a flag the Insights engine polls to stop its queries before the interrupt goes on.
+sets a flag the Insights engine polls to stop its queries, and abandons the calls still in flight (the
+pool's threads are daemons, see `workers.py`) so that the interrupt answers at once.
 """
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import TYPE_CHECKING, Literal
 
 from apigwops.aws.allowlist import iam_action
@@ -21,6 +22,7 @@ from apigwops.evidence.logengine import choose_engine_name, make_engine
 from apigwops.evidence.model import ApiConfig, ApiInfo, Check, Evidence
 from apigwops.evidence.sources import Part, Source, SourceContext, sources_for
 from apigwops.timewindow import Window
+from apigwops.workers import DaemonPool
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,7 +86,7 @@ def gather(
     sources = sources_for(ctx)
     runtime.progress.step(f"collecting {len(sources)} evidence sources ({chosen.name} engine for logs)")
     parts: dict[str, Part] = {}
-    pool = ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(sources)), thread_name_prefix="evidence")
+    pool = DaemonPool(max_workers=min(MAX_WORKERS, len(sources)), thread_name_prefix="evidence")
     try:
         futures: dict[Future[Part], str] = {
             pool.submit(_guarded, check_id, service, source, ctx): check_id
@@ -97,8 +99,10 @@ def gather(
             for future in done:
                 parts[futures[future]] = future.result()
     except BaseException:
+        # Ctrl-C: stop the Insights queries, drop what has not started, abandon the calls in flight (daemon
+        # threads), so that the interrupt answers at once instead of after the slowest call.
         cancel.set()
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
     ordered = [parts[check_id] for check_id in sources]
