@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from apigwops.aws.allowlist import enforce_read_only, guard_session
@@ -70,9 +71,17 @@ class AwsContext:
     carries the allowlist hook on its events, so a client a caller makes from `.session` is guarded too.
     """
 
-    def __init__(self, settings: AwsSettings | None = None, session: boto3.Session | None = None) -> None:
+    def __init__(
+        self,
+        settings: AwsSettings | None = None,
+        session: boto3.Session | None = None,
+        *,
+        debug: Callable[[str], None] | None = None,
+    ) -> None:
+        """`debug` receives one line per AWS call (`--debug`; see `aws/calllog.py`)."""
         self.settings = settings or AwsSettings()
         self._session = session
+        self._debug = debug
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.calls: Counter[str] = Counter()
@@ -106,6 +115,10 @@ class AwsContext:
                     client = session.client(service, **kwargs)
                 enforce_read_only(client)
                 client.meta.events.register("before-call", self._count)
+                if self._debug is not None:
+                    from apigwops.aws.calllog import CallLog
+
+                    CallLog(self._debug).attach(client)
                 self._clients[service] = client
             return client
 
