@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,7 +36,7 @@ from apigwops.aws.session import AwsContext
 from apigwops.cli import app, run
 
 CLOSED_ENDPOINT = "http://127.0.0.1:9"
-EXAMPLES = 4  # per option; the whole battery stays within a few minutes on one core
+EXAMPLES = 12  # per option; the whole battery stays within a few minutes on one core
 
 # Values that let a command reach its own validation: required options, then positional arguments. A command
 # missing here is still covered; its cases may just stop earlier, at the missing required value.
@@ -96,11 +97,12 @@ def _value_type(param: Any) -> Any:
     return annotation
 
 
-def cases() -> list[Case]:
-    from typer.main import get_command
+COMMAND = typer.main.get_command(app)
 
+
+def cases() -> list[Case]:
     found = []
-    for path, command in _leaves(get_command(app)):
+    for path, command in _leaves(COMMAND):
         for param in command.params:
             kind = _value_type(param)
             if param.name == "help" or kind is bool:
@@ -151,6 +153,11 @@ def edge_values(case: Case, tmp: Path) -> list[str]:
         return [str(tmp / "missing" / "x"), str(tmp), "/dev/null", "/proc/x/y", str(tmp / "not-utf8.yaml")]
     return [
         "",
+        " ",
+        "-",
+        "1000000d",
+        "%s%n{0}$(true)",
+        "\u202eevil",
         "9" * 400,
         "0001-01-01T00:00:00",
         "\x1b[31mred\x1b[0m",
@@ -191,6 +198,8 @@ def invoke(
         raise StartedWork
 
     monkeypatch.setattr(subprocess, "Popen", refuse)
+    # Click commands are reusable: build the tree once instead of on every run() (most of a rejected call)
+    monkeypatch.setattr(typer.main, "get_command", lambda _app: COMMAND)
     monkeypatch.setattr(AwsContext, "client", refuse)  # accepted input reaches AWS: stop there, offline
 
     def call(argv: list[str]) -> Outcome:
