@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from apigwops.evidence.model import (
+from apigwops.model import (
     ACCESS_LOG_FIELDS,
     ACCESS_LOG_FLOAT_COLUMNS,
     ACCESS_LOG_INT_COLUMNS,

@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         Exit 0 when the demo ran; the diagnosis is printed like 'apigwops diagnose' prints it.
         """
         from apigwops.cli.context import make_runtime
-        from apigwops.cli.diagnose import render_document
+        from apigwops.cli.diagnose import DIAGNOSIS, render_document
         from apigwops.demo import DEFAULT_INCIDENT, DemoPlan, run_demo
         from apigwops.sandbox import parse_fault_specs
         from apigwops.timewindow import parse_duration
@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
             else parse_duration(onset_after).total_seconds(),
         )
         plan.validate()
-        runtime = make_runtime(ctx)
+        runtime = make_runtime(ctx, kind=DIAGNOSIS)
         result = run_demo(runtime, plan)
         load = result.load.to_dict()
         runtime.progress.step(

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from apigwops.evidence.model import ACCESS_LOG_FIELDS, DERIVED_COLUMNS, Evidence
+from apigwops.apitypes import profile
+from apigwops.model import ACCESS_LOG_FIELDS, DERIVED_COLUMNS, Evidence
 
 if TYPE_CHECKING:
     import pandas as pd
 
-DEFAULT_TIMEOUT_MS = {"REST": 29000, "HTTP": 30000, "WEBSOCKET": 29000}
 TIMEOUT_MARGIN_MS = 100  # signals reference §6.6: "responseLatency >= timeout - 100 ms"
 LAMBDA_INTEGRATIONS = ("AWS_PROXY", "AWS")
 MIN_SLOW_MS = 500.0
@@ -100,7 +100,7 @@ def _add_route_features(frame: pd.DataFrame, evidence: Evidence) -> None:
     frame["api_key_required"] = (
         by_route({k: r.api_key_required for k, r in routes.items()}).fillna(False).astype(bool)
     )
-    default_timeout = DEFAULT_TIMEOUT_MS.get(evidence.api.type, 29000)
+    default_timeout = profile(evidence.api.type).default_timeout_ms
     timeouts = pd.to_numeric(by_route({k: r.timeout_ms for k, r in routes.items()}), errors="coerce")
     frame["timeout_ms"] = timeouts.fillna(default_timeout).astype("Float64")
     limit = frame["timeout_ms"] - TIMEOUT_MARGIN_MS

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from apigwops.diagnose.blindspots import unread_reason
 from apigwops.diagnose.triage import Triage
-from apigwops.evidence.model import Evidence, LambdaFunction
+from apigwops.model import Evidence, LambdaFunction
 from apigwops.timewindow import iso
 
 if TYPE_CHECKING:

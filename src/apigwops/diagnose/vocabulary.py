@@ -6,7 +6,7 @@ Keeping the names in one table lets `apigwops playbooks validate` reject a typo 
 
 from __future__ import annotations
 
-from apigwops.evidence.model import ACCESS_LOG_FIELDS, DERIVED_COLUMNS
+from apigwops.model import ACCESS_LOG_FIELDS, DERIVED_COLUMNS
 
 # Symptom families: a finding's `share` is over the failing requests of its family.
 SYMPTOM_FAMILIES = ("401", "403", "429", "5xx", "latency", "any")

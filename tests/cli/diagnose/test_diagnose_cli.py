@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from apigwops.cli import app, run
 from apigwops.errors import UsageError
-from apigwops.evidence.model import Evidence
+from apigwops.model import Evidence
 from tests.builders.stage import ONSET_MINUTE, START, Stage, healthy
 
 SECRET_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQtdXNlciJ9.c2lnbmF0dXJlLXNlY3JldC12YWx1ZQ"

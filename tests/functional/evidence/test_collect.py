@@ -15,8 +15,8 @@ from apigwops.diagnose.vocabulary import EVIDENCE_CHECKS
 from apigwops.errors import UsageError
 from apigwops.evidence import collect, sources
 from apigwops.evidence.collect import gather
-from apigwops.evidence.logengine import AccessLogResult, LogEvents
-from apigwops.evidence.model import ApiConfig, ApiInfo, LambdaFunction, StageConfig
+from apigwops.evidence.logs.engine import AccessLogResult, LogEvents
+from apigwops.model import ApiConfig, ApiInfo, LambdaFunction, StageConfig
 from apigwops.runtime import Runtime
 from apigwops.timewindow import Window
 
@@ -210,7 +210,7 @@ class BarrierEngine:
 
     def read_access_log(self, group: str, fmt: Any, window: Window) -> AccessLogResult:
         self.barrier.wait()
-        from apigwops.evidence.accesslog import parse_access_lines
+        from apigwops.evidence.parse.accesslog import parse_access_lines
 
         parsed = parse_access_lines(fmt, [])
         return AccessLogResult(parsed.requests, parsed.counts, 0, 0, [])

@@ -22,7 +22,7 @@ from tests.functional.evidence.test_collect import API, _window
 
 from apigwops.evidence import sources
 from apigwops.evidence.collect import gather
-from apigwops.evidence.model import ApiConfig, StageConfig
+from apigwops.model import ApiConfig, StageConfig
 from apigwops.runtime import Runtime
 
 
@@ -61,7 +61,7 @@ CHILD = textwrap.dedent(
     from apigwops.aws.settings import AwsSettings
     from apigwops.evidence import sources
     from apigwops.evidence.collect import gather
-    from apigwops.evidence.model import ApiConfig, ApiInfo, StageConfig
+    from apigwops.model import ApiConfig, ApiInfo, StageConfig
     from apigwops.progress import NullProgress
     from apigwops.runtime import Runtime
     from apigwops.timewindow import Window

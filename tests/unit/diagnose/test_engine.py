@@ -11,7 +11,7 @@ from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.loader import load_playbooks
 from apigwops.diagnose.triage import Bucket, find_onset
 from apigwops.errors import UsageError
-from apigwops.evidence.model import Check
+from apigwops.model import Check
 from tests.builders.stage import FUNCTION, ONSET_MINUTE, START, Stage, healthy
 
 PLAYBOOKS = load_playbooks()

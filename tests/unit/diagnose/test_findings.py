@@ -14,7 +14,7 @@ import pytest
 from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.loader import load_playbooks
 from apigwops.diagnose.report import Report
-from apigwops.evidence.model import ApiKey, Authorizer, Change, LambdaFunction, Route, TokenFinding, UsagePlan
+from apigwops.model import ApiKey, Authorizer, Change, LambdaFunction, Route, TokenFinding, UsagePlan
 from tests.builders.stage import FUNCTION, ONSET_MINUTE, START, Stage, healthy, http_route, lambda_route
 
 N = 120  # incident requests in every scenario

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from apigwops.aws.apigw_items import (
+from apigwops.aws.resolve import ResolvedApi
+from apigwops.evidence.apigw_items import (
     api_key,
     parse_timestamp,
     plans_for_stage,
@@ -17,9 +18,8 @@ from apigwops.aws.apigw_items import (
     v2_routes,
     with_stage_variables,
 )
-from apigwops.aws.resolve import ResolvedApi
 from apigwops.evidence.config import changes, quota_period
-from apigwops.evidence.model import ApiInfo, LambdaFunction, StageConfig
+from apigwops.model import ApiInfo, LambdaFunction, StageConfig
 from apigwops.timewindow import Window
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function"
@@ -182,7 +182,7 @@ def test_changes_in_and_just_before_the_window() -> None:
 
 
 def test_undefined_stage_variable_function() -> None:
-    from apigwops.aws.lambda_config import lambda_function, lambda_tasks
+    from apigwops.evidence.lambda_config import lambda_function, lambda_tasks
 
     name = "${stageVariables.fn}"
     resolved = resolved_with([], None)

@@ -6,15 +6,15 @@ once per collection through `SourceContext.web_acl()` and shared.
 
 from __future__ import annotations
 
-from apigwops.evidence.model import Check
-from apigwops.evidence.sources import Part, SourceContext, skipped
+from apigwops.evidence.sources.base import Part, SourceContext, skipped
+from apigwops.model import Check
 
 NO_WEB_ACL = "no WAF web ACL is associated with this stage"
 WAF_LOG_REGEX = r"\"action\"\s*:\s*\"(BLOCK|CAPTCHA|CHALLENGE|COUNT)\""
 
 
 def waf_logs(ctx: SourceContext) -> Part:
-    from apigwops.evidence.waflog import parse_waf_log_events
+    from apigwops.evidence.parse.waflog import parse_waf_log_events
 
     stage = ctx.config.stage
     if not stage.web_acl_arn:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from apigwops.evidence.model import LAMBDA_LOG_COLUMNS
+from apigwops.model import LAMBDA_LOG_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,7 +52,7 @@ def classify(message: str) -> str:
 def parse_lambda_events(function: str, times: Sequence[Any], messages: Sequence[str]) -> pd.DataFrame:
     import pandas as pd
 
-    from apigwops.evidence.accesslog import to_utc_times
+    from apigwops.evidence.parse.accesslog import to_utc_times
     from apigwops.evidence.scrub import scrub_series
 
     lines = pd.Series(list(messages), dtype="string").str.strip()

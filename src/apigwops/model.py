@@ -12,6 +12,7 @@ yields the same `integration_error` column.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -307,3 +308,47 @@ class Evidence:
 
     def check(self, check_id: str) -> Check | None:
         return next((c for c in self.checks if c.id == check_id), None)
+
+
+@dataclass(frozen=True)
+class EvidenceTable:
+    """One table of `Evidence`: the collector, the bundle reader and writer and their summaries iterate these."""
+
+    name: str  # the `Evidence` attribute, also the bundle's table (and file) name
+    columns: tuple[str, ...]  # canonical columns, also those of the empty stand-in
+    optional: bool = (
+        False  # None when no source filled it (a bundle may then lack it); required: always a frame
+    )
+
+
+# Every DataFrame of `Evidence`, in bundle order. Adding a table is one entry here plus its `Evidence` field;
+# a field without an entry (or an entry without a field) fails at import, below.
+EVIDENCE_TABLES: tuple[EvidenceTable, ...] = (
+    EvidenceTable("requests", (*ACCESS_LOG_FIELDS, *DERIVED_COLUMNS)),
+    EvidenceTable("execution_logs", EXECUTION_LOG_COLUMNS),
+    EvidenceTable("lambda_logs", LAMBDA_LOG_COLUMNS),
+    EvidenceTable("waf", WAF_COLUMNS),
+    EvidenceTable("metrics", METRIC_COLUMNS),
+    EvidenceTable("request_counts", REQUEST_COUNT_COLUMNS, optional=True),
+)
+
+
+def table_fields(cls: type) -> tuple[str, ...]:
+    """The DataFrame fields of a dataclass (annotations are strings here: `from __future__ import annotations`)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if "DataFrame" in str(f.type))
+
+
+def check_table_registry(cls: type, tables: tuple[EvidenceTable, ...]) -> None:
+    """Raise unless `tables` names exactly the DataFrame fields of `cls`: a table left out is an error, not silence."""
+    fields = set(table_fields(cls))
+    names = [t.name for t in tables]
+    unregistered = sorted(fields - set(names))
+    unknown = sorted(set(names) - fields)
+    if unregistered or unknown or len(names) != len(set(names)):
+        raise TypeError(
+            f"EVIDENCE_TABLES does not match {cls.__name__}: "
+            f"not registered {unregistered}, not a field {unknown}, entries {names}"
+        )
+
+
+check_table_registry(Evidence, EVIDENCE_TABLES)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from apigwops.evidence.model import WAF_COLUMNS
+from apigwops.model import WAF_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
