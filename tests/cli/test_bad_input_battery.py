@@ -47,6 +47,7 @@ BASE_OPTIONS: dict[str, list[str]] = {
     "cost compare": ["--requests", "1M"],
     "loadtest run": ["--url", "http://127.0.0.1:9/", "-t", "5s"],
 }
+GLOBAL_HOST = ["diagnose", "--api", "user-api", "--stage", "prod"]
 BASE_ARGUMENTS: dict[str, list[str]] = {
     "loadtest check": ["{tmp}"],
     "playbooks show": ["5xx-integration"],
@@ -67,9 +68,11 @@ class Case:
 
     @property
     def id(self) -> str:
-        return f"{' '.join(self.command)} {self.flag or self.param}"
+        return f"{' '.join(self.command) or 'apigwops'} {self.flag or self.param}"
 
     def argv(self, value: str, tmp: Path) -> list[str]:
+        if not self.command:  # a global option: judged on a command that would use it
+            return [str(self.flag), value, *GLOBAL_HOST]
         name = " ".join(self.command)
         options = [arg.replace("{tmp}", str(tmp)) for arg in BASE_OPTIONS.get(name, [])]
         arguments = [arg.replace("{tmp}", str(tmp)) for arg in BASE_ARGUMENTS.get(name, [])]
@@ -102,7 +105,7 @@ COMMAND = typer.main.get_command(app)
 
 def cases() -> list[Case]:
     found = []
-    for path, command in _leaves(COMMAND):
+    for path, command in [((), COMMAND), *_leaves(COMMAND)]:
         for param in command.params:
             kind = _value_type(param)
             if param.name == "help" or kind is bool:
@@ -158,6 +161,8 @@ def edge_values(case: Case, tmp: Path) -> list[str]:
         "1000000d",
         "%s%n{0}$(true)",
         "\u202eevil",
+        "notaurl",
+        "http://[::1",
         "9" * 400,
         "0001-01-01T00:00:00",
         "\x1b[31mred\x1b[0m",
