@@ -163,6 +163,7 @@ def edge_values(case: Case, tmp: Path) -> list[str]:
         "\u202eevil",
         "notaurl",
         "http://[::1",
+        "http://127.0.0.1:99999/",
         "9" * 400,
         "0001-01-01T00:00:00",
         "\x1b[31mred\x1b[0m",
