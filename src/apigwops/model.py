@@ -96,12 +96,16 @@ LAMBDA_LOG_COLUMNS = (
     "time",
     "function",
     "request_id",
-    "kind",  # start | end | report | timeout | error | init | other
+    "kind",  # start | end | report | timeout | error | init | restore | other
+    "invocation_status",  # success | error | failure | timeout (REPORT, INIT_REPORT, platform.*Report)
+    "error_type",  # e.g. Runtime.ExitError, Runtime.ImportModuleError (REPORT/INIT_REPORT, JSON errorType)
     "duration_ms",
     "billed_duration_ms",
     "init_duration_ms",
+    "restore_duration_ms",  # SnapStart: a restore instead of an init (a cold start too)
     "memory_size_mb",
     "max_memory_used_mb",
+    "log_format",  # text | json: what the line was written as
     "message",
 )
 WAF_COLUMNS = (
@@ -115,8 +119,14 @@ WAF_COLUMNS = (
     "country",
     "uri",
     "http_method",
-    "request_id",
+    "request_id",  # httpRequest.requestId: API Gateway's *extended* request id (§15.6)
     "weight",
+    "labels",  # ";"-joined label names (managed rules label what they match)
+    "count_rules",  # ";"-joined "<rule>=<action it would take>" of rules in COUNT that matched (§15.6)
+    "token_failure",  # CAPTCHA/Challenge token failure reason: TOKEN_MISSING, TOKEN_EXPIRED, ...
+    "response_code",  # responseCodeSent / captcha or challenge responseCode (405, 202, a custom code)
+    "rate_key",  # a rate-based rule's aggregation key and value, e.g. "IP=198.51.100.9"
+    "source_id",  # httpSourceId: <account>:<api-id>:<stage> for API Gateway
 )
 REQUEST_COUNT_COLUMNS = ("minute", "status", "count")  # minute: UTC, floored; status: Int64 (NA: unparsed)
 METRIC_COLUMNS = ("namespace", "metric", "stat", "dimensions", "timestamp", "value")
@@ -200,6 +210,8 @@ class LambdaFunction:
     # Does the function's resource policy let API Gateway (this API) invoke it? None when unknown.
     invoke_permission: bool | None = None
     permission_detail: str = ""
+    # LoggingConfig.LogFormat: "Text" or "JSON" (None: not read, or an API version without LoggingConfig)
+    log_format: str | None = None
 
 
 @dataclass(frozen=True)

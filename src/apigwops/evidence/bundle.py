@@ -66,6 +66,7 @@ _FLOAT_COLUMNS = {
     "duration_ms",
     "billed_duration_ms",
     "init_duration_ms",
+    "restore_duration_ms",
     "memory_size_mb",
     "max_memory_used_mb",
     "value",

@@ -91,6 +91,7 @@ def lambda_function(
         last_modified=parse_timestamp(conf.get("LastModified")),
         invoke_permission=permission,
         permission_detail=detail,
+        log_format=(conf.get("LoggingConfig") or {}).get("LogFormat"),
     )
 
 

@@ -23,7 +23,13 @@ EXECUTION_LOG_REGEX = (
     r"Network error|Authorizer result body|AuthorizerConfigurationException|Received response|"
     r"Endpoint response body before transformations|HTTP Method: |Starting execution"
 )
-LAMBDA_LOG_REGEX = r"^(START|END|REPORT|INIT_START) |Task timed out|ERROR|errorMessage|Runtime\.|Error: "
+# Lambda lines worth reading, every generation (§15.1-15.3): text platform lines (REPORT with `Status:` and
+# `Error Type:`, INIT_REPORT, SnapStart's RESTORE_*), the old `Task timed out` line, error lines, and the JSON
+# log format's platform records and ERROR/FATAL application lines. Python `re` and Insights read it alike.
+LAMBDA_LOG_REGEX = (
+    r"^(START|END|REPORT|INIT_START|INIT_REPORT|RESTORE_START|RESTORE_REPORT) |Task timed out|Status: |"
+    r'ERROR|FATAL|errorMessage|errorType|Runtime\.|Error: |"type"\s*:\s*"platform\.'
+)
 
 
 def access_logs(ctx: SourceContext) -> Part:
@@ -113,14 +119,33 @@ def lambda_logs(function: str) -> Source:
         group = f"/aws/lambda/{function}"
         events = ctx.engine.read_events(group, ctx.window, regex=LAMBDA_LOG_REGEX)
         frame = parse_lambda_events(function, events.times, events.messages)
+        configured = next((f.log_format for f in ctx.config.functions if f.name == function), None)
         part = Part(
-            checks=[Check(f"lambda-logs:{function}", "ok", "", {"group": group, "lines": len(frame)})],
+            checks=[Check(f"lambda-logs:{function}", "ok", *log_format_read(group, frame, configured))],
             bytes_scanned=events.bytes_scanned,
         )
         part.add("lambda_logs", frame)
         return part
 
     return read
+
+
+def log_format_read(group: str, frame: pd.DataFrame, configured: str | None) -> tuple[str, dict[str, Any]]:
+    """Which log format the function is set to write (LoggingConfig.LogFormat) and which was read (§15.3):
+    a function switched between Text and JSON holds both in the window, and a reason says so."""
+    formats = frame["log_format"].value_counts()
+    read = {str(k): int(v) for k, v in formats.items()}
+    detail: dict[str, Any] = {"group": group, "lines": len(frame), "log_format": configured, "read": read}
+    expected = (configured or "").lower()
+    other = {"json": "text", "text": "json"}.get(expected)
+    reason = ""
+    if other and read.get(other) and not read.get(expected):
+        reason = f"the function is set to {configured} logs but its lines in the window are {other}"
+    elif other and read.get(other):
+        reason = (
+            f"{read[other]:,} lines are {other} although the function is set to {configured} (format changed)"
+        )
+    return reason, detail
 
 
 def metrics(ctx: SourceContext) -> Part:
