@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-ApiType = Literal["REST", "HTTP"]
+from apigwops.model import ApiType as ApiType  # re-exported: REST, HTTP, WEBSOCKET as the model names them
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
