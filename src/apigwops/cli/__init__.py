@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from apigwops import __version__
-from apigwops.cli import capture, cost, demo, diagnose, iam, loadtest, playbooks, sandbox
+from apigwops.cli import capture, cost, demo, diagnose, iam, loadtest, playbooks, sandbox, status
 from apigwops.cli.context import global_options
 from apigwops.cli.options import OutputFormat
 from apigwops.errors import ExitCode, exit_code_for
@@ -63,7 +63,7 @@ def root(
         typer.Option(
             "--output",
             "-o",
-            help="table (default on a terminal), json (default when piped), markdown, csv.",
+            help="table (default on a terminal), json (default when piped), markdown, csv, yaml (where offered).",
             envvar="APIGWOPS_OUTPUT",
             case_sensitive=False,
         ),
@@ -83,6 +83,7 @@ def root(
 
 
 diagnose.register(app)
+status.register(app)
 app.add_typer(playbooks.app, name="playbooks")
 app.add_typer(cost.app, name="cost")
 app.add_typer(loadtest.app, name="loadtest")

@@ -84,6 +84,15 @@ def register(app: typer.Typer) -> None:
                 "--report", metavar="FILE", help="Also write a self-contained HTML incident report here."
             ),
         ] = None,
+        alarm: Annotated[
+            str | None,
+            typer.Option(
+                "--alarm",
+                metavar="NAME_OR_ARN",
+                help="Start from a CloudWatch alarm: API, stage, symptom and window come from the alarm and its "
+                "state history (--api/--stage/--since/SYMPTOM still win when given).",
+            ),
+        ] = None,
     ) -> None:
         """Find why a stage fails or is slow: ranked causes with evidence and the fix.
 
@@ -105,6 +114,7 @@ def register(app: typer.Typer) -> None:
             fail_on=fail_on,
             latency_threshold_ms=latency_threshold_ms,
             report_file=report_file,
+            alarm=alarm,
         )
 
 
@@ -134,6 +144,7 @@ def _run(
     fail_on: str,
     latency_threshold_ms: float | None,
     report_file: Path | None,
+    alarm: str | None = None,
 ) -> None:
     from apigwops.cli.context import make_runtime
     from apigwops.diagnose.engine import diagnose
@@ -146,6 +157,14 @@ def _run(
     logs_engine = _choice("--logs-engine", logs_engine, LOG_ENGINES)
     runtime = make_runtime(ctx)
     books = load_playbooks(playbook_dirs)  # a malformed playbook fails before any AWS call
+    target = None
+    if alarm is not None:
+        if bundle is not None:
+            raise UsageError("--alarm reads a live alarm; it cannot be combined with --bundle")
+        from apigwops.alarms.entry import from_alarm
+
+        runtime, target, symptom = from_alarm(runtime, alarm, api, stage, since, start, end, symptom)
+        api, stage = target.api, target.stage
     if bundle is not None:
         from apigwops.evidence.bundle import read_bundle
 
@@ -154,7 +173,9 @@ def _run(
     else:
         if not api or not stage:
             raise UsageError("--api and --stage are required (or --bundle DIR for saved evidence)")
-        window = resolve_window(since=since, start=start, end=end, now=runtime.clock)
+        window = (
+            target.window if target else resolve_window(since=since, start=start, end=end, now=runtime.clock)
+        )
         from apigwops.evidence import collect
 
         evidence = collect.collect_evidence(
@@ -171,6 +192,11 @@ def _run(
     )
     report = diagnose(evidence, symptom=symptom, playbooks=books, latency_threshold_ms=latency_threshold_ms)
     document = report.as_json()
+    if target is not None:
+        from apigwops.alarms.entry import add_alarm, render_alarm
+
+        document = add_alarm(document, target)
+        render_alarm(runtime, document["alarm"])
     render_document(runtime, document)
     if report_file is not None:
         _write_html(report_file, document, evidence)

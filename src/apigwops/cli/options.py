@@ -16,6 +16,7 @@ class OutputFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     csv = "csv"
+    yaml = "yaml"
 
 
 ApiOpt = Annotated[

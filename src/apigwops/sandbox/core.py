@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from apigwops.sandbox import constants as c
+from apigwops.sandbox.alarms import AlarmEvaluator
 from apigwops.sandbox.backend import LambdaBackend
 from apigwops.sandbox.config_faults import ConfigFaults
 from apigwops.sandbox.faults import FaultSet
@@ -57,6 +58,7 @@ class Sandbox:
         self._shipper: Shipper | None = None
         self._faults = FaultSet()
         self._config_faults: ConfigFaults | None = None
+        self._alarms: AlarmEvaluator | None = None
 
     @classmethod
     def start(
@@ -154,6 +156,10 @@ class Sandbox:
         self._config_faults = ConfigFaults(self.moto_endpoint, p.rest_api_id, p.http_api_id)
         self._config_faults.apply(self._faults.rates)
         shipper.start()
+        self._alarms = AlarmEvaluator(
+            loopback_client("cloudwatch", self.moto_endpoint, c.REGION), p.rest_api_id, p.http_api_id
+        )
+        self._alarms.start()
         self._control = ControlServer(lambda: self._faults.rates, self.set_faults, self.flush)
         self.control_url = f"http://127.0.0.1:{self._control.port}"
 
@@ -192,6 +198,8 @@ class Sandbox:
         """Ship every pending log line and metric into moto now, synchronously."""
         if self._shipper is not None:
             self._shipper.flush()
+        if self._alarms is not None:
+            self._alarms.evaluate()  # the alarms see what was just shipped
 
     def env(self) -> dict[str, str]:
         """Environment that points the CLI (or the AWS CLI) at this sandbox's moto."""
@@ -210,6 +218,9 @@ class Sandbox:
             self._control = None
         for server in self._servers:
             server.stop()
+        if self._alarms is not None:
+            self._alarms.stop()
+            self._alarms = None
         self._servers = []
         if self._shipper is not None:
             with contextlib.suppress(Exception):  # moto may already be gone; nothing left to ship to

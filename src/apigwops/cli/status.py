@@ -1,0 +1,119 @@
+"""`apigwops status`: every API stage of the region(s) on one screen, worst first, with the alarms in ALARM.
+
+Thin: parse, build the Runtime, call `apigwops.status.read.read_status`, render. `--watch` redraws in place
+(rich Live) until Ctrl-C, which ends it normally (exit 0). `--alarms` adds the seed's recommended alarms that
+each stage is missing, as `aws cloudwatch put-metric-alarm` commands (with `-o yaml`: a CloudFormation
+template); apigwops never creates them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from apigwops.runtime import Runtime
+    from apigwops.status.model import StatusReport
+
+FORMATS = ("table", "json", "yaml")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("status")
+    def status_command(
+        ctx: typer.Context,
+        since: Annotated[
+            str,
+            typer.Option("--since", help="Window back from now: 15m, 1h, 1h30m.", envvar="APIGWOPS_SINCE"),
+        ] = "15m",
+        regions: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--region",
+                metavar="REGION",
+                help="Region to read; repeat for several (read in parallel). Default: the global region.",
+            ),
+        ] = None,
+        watch: Annotated[
+            bool, typer.Option("--watch", help="Refresh in place until Ctrl-C (terminal only).")
+        ] = False,
+        interval: Annotated[
+            float, typer.Option("--interval", help="Seconds between refreshes with --watch.", min=5)
+        ] = 30.0,
+        alarms: Annotated[
+            bool,
+            typer.Option(
+                "--alarms",
+                help="Also list the seed's recommended alarms each stage lacks, as put-metric-alarm commands "
+                "(-o yaml: a CloudFormation template). Nothing is created.",
+            ),
+        ] = False,
+    ) -> None:
+        """Every REST, HTTP and WebSocket stage: requests, 4xx/5xx rates, p99 latency, alarms firing; worst first.
+
+        Metrics come from batched GetMetricData calls (500 queries each), not one call per API. Prints the exact
+        'apigwops diagnose' command for the worst stage. Exit 0 when it ran.
+        """
+        from functools import partial
+
+        from apigwops.cli.context import make_runtime
+        from apigwops.errors import UsageError
+        from apigwops.timewindow import parse_duration
+
+        runtime = make_runtime(ctx, formats=FORMATS)
+        length = parse_duration(since)
+        if watch and runtime.output != "table":
+            raise UsageError("--watch redraws a table on a terminal; it cannot be combined with -o json/yaml")
+        read = partial(_read, runtime, since, length.total_seconds(), regions or [], alarms)
+        if watch:
+            _watch(runtime, read, interval)
+            return
+        _print(runtime, read(), alarms)
+
+
+def _read(runtime: Runtime, since: str, seconds: float, regions: list[str], alarms: bool) -> StatusReport:
+    from datetime import timedelta
+
+    from apigwops.status.read import read_status
+    from apigwops.timewindow import Window
+
+    now = runtime.clock()
+    window = Window((now - timedelta(seconds=seconds)).replace(second=0, microsecond=0), now)
+    runtime.progress.step(f"reading every API stage in {', '.join(regions) or runtime.aws.region}")
+    return read_status(runtime.aws, window, since, regions=regions, with_coverage=alarms)
+
+
+def _print(runtime: Runtime, report: StatusReport, alarms: bool) -> None:
+    from apigwops.render.json import to_json
+    from apigwops.render.status import render_status, status_yaml
+
+    doc = report.as_json()
+    if runtime.output == "table" and runtime.out is not None:
+        render_status(doc, runtime.out)
+    elif runtime.output == "yaml":
+        typer.echo(status_yaml(doc, _cloudformation(report) if alarms else None), nl=False)
+    else:
+        typer.echo(to_json(doc))
+
+
+def _cloudformation(report: StatusReport) -> dict[str, Any]:
+    from apigwops.alarms.recommended import cloudformation_resources
+
+    missing = [(c.stage, rec) for r in report.regions for c in r.coverage for rec in c.missing]
+    return cloudformation_resources(missing)
+
+
+def _watch(runtime: Runtime, read: Any, interval: float) -> None:
+    from rich.live import Live
+
+    from apigwops.render.status import status_table
+
+    console = runtime.out
+    try:
+        with Live(status_table(read().as_json()), console=console, screen=False, auto_refresh=False) as live:
+            while True:
+                runtime.sleep(interval)
+                live.update(status_table(read().as_json()), refresh=True)
+    except KeyboardInterrupt:
+        return

@@ -1,0 +1,62 @@
+"""Every REST, HTTP and WebSocket API stage of a region: two list calls, then the stages of each API in parallel.
+
+GetStages is per API in both control planes, so the number of calls grows with the number of APIs; the calls
+run side by side (the pool in `aws.paging`), so the time does not grow with it beyond the pool's width.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from apigwops.alarms.recommended import StageRef
+from apigwops.aws.errors import translate
+from apigwops.aws.paging import all_items, run_all
+from apigwops.aws.session import AwsContext
+from apigwops.evidence.model import ApiType
+
+
+def _raise(exc: BaseException) -> None:
+    known = translate(exc)
+    if known is None:
+        raise exc
+    raise known from exc
+
+
+def _result(future: Any) -> Any:
+    exc = future.exception()
+    if exc is not None:
+        _raise(exc)
+    return future.result()
+
+
+def list_stages(aws: AwsContext) -> list[StageRef]:
+    region = aws.region
+    listed = run_all(
+        {
+            "rest": lambda: all_items(
+                aws.client("apigateway"), "get_rest_apis", "items", PaginationConfig={"PageSize": 500}
+            ),
+            "v2": lambda: all_items(aws.client("apigatewayv2"), "get_apis", "Items"),
+        }
+    )
+    apis: list[tuple[str, str, ApiType]] = [
+        (str(a["id"]), str(a.get("name", "")), "REST") for a in _result(listed["rest"])
+    ]
+    for item in _result(listed["v2"]):
+        kind: ApiType = "WEBSOCKET" if item.get("ProtocolType") == "WEBSOCKET" else "HTTP"
+        apis.append((str(item["ApiId"]), str(item.get("Name", "")), kind))
+
+    def stages_of(api_id: str, api_type: ApiType) -> list[dict[str, Any]]:
+        if api_type == "REST":
+            return list(aws.client("apigateway").get_stages(restApiId=api_id).get("item", []))
+        return all_items(aws.client("apigatewayv2"), "get_stages", "Items", ApiId=api_id)
+
+    futures = run_all({f"{t}:{i}": partial(stages_of, i, t) for i, _, t in apis})
+    out: list[StageRef] = []
+    for api_id, name, kind in apis:
+        for raw in _result(futures[f"{kind}:{api_id}"]):
+            stage = str(raw.get("stageName") or raw.get("StageName"))
+            caching = bool(raw.get("cacheClusterEnabled")) if kind == "REST" else False
+            out.append(StageRef(region, api_id, name, kind, stage, caching))
+    return out
