@@ -63,7 +63,11 @@ def account(moto_endpoint: str) -> dict[str, str]:
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("app.py", "def handler(e, c):\n    return {}\n")
     fn = writer(moto_endpoint, "lambda").create_function(
-        FunctionName="orders-fn", Runtime="python3.12", Role=role, Handler="app.handler", Code={"ZipFile": buf.getvalue()}
+        FunctionName="orders-fn",
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": buf.getvalue()},
     )["FunctionArn"]
     apig = writer(moto_endpoint, "apigateway")
     rest = apig.create_rest_api(name="orders-api")["id"]
@@ -85,9 +89,13 @@ def account(moto_endpoint: str) -> dict[str, str]:
     apig.create_deployment(restApiId=other, stageName="prod")
     v2 = writer(moto_endpoint, "apigatewayv2")
     http = v2.create_api(Name="orders-http", ProtocolType="HTTP")["ApiId"]
-    v2.create_integration(ApiId=http, IntegrationType="AWS_PROXY", IntegrationUri=fn, PayloadFormatVersion="2.0")
+    v2.create_integration(
+        ApiId=http, IntegrationType="AWS_PROXY", IntegrationUri=fn, PayloadFormatVersion="2.0"
+    )
     v2.create_stage(ApiId=http, StageName="prod")
-    ws = v2.create_api(Name="chat", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")["ApiId"]
+    ws = v2.create_api(
+        Name="chat", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
+    )["ApiId"]
     cw = writer(moto_endpoint, "cloudwatch")
     alarm(cw, "rest-5xx", "AWS/ApiGateway", "5XXError", {"ApiName": "orders-api", "Stage": "prod"})
     alarm(cw, "http-5xx", "AWS/ApiGateway", "5xx", {"ApiId": http, "Stage": "prod"})
@@ -109,7 +117,11 @@ def now() -> datetime:
 
 @pytest.mark.parametrize(
     ("name", "api_key", "stage", "symptom"),
-    [("rest-5xx", None, "prod", "5xx"), ("http-5xx", "http", "prod", "5xx"), ("ws-errors", "ws", "live", "auto")],
+    [
+        ("rest-5xx", None, "prod", "5xx"),
+        ("http-5xx", "http", "prod", "5xx"),
+        ("ws-errors", "ws", "live", "auto"),
+    ],
 )
 def test_each_dimension_shape_read_from_moto(
     account: dict[str, str], name: str, api_key: str | None, stage: str, symptom: str
@@ -120,8 +132,10 @@ def test_each_dimension_shape_read_from_moto(
     assert (target.stage, target.symptom, target.window_source) == (stage, symptom, "state")
     # moto has no DescribeAlarmHistory: a partial result, named, and the current ALARM state stands in
     history = [c for c in target.checks if c.id == "alarm-history"]
-    assert history and history[0].status == "skipped"
-    assert target.fired_at is not None and target.window.start < target.fired_at - timedelta(minutes=30)
+    assert history
+    assert history[0].status == "skipped"
+    assert target.fired_at is not None
+    assert target.window.start < target.fired_at - timedelta(minutes=30)
 
 
 def test_alarm_arn_is_accepted(account: dict[str, str]) -> None:
@@ -135,7 +149,8 @@ def test_lambda_alarm_maps_back_to_the_apis_that_integrate_the_function(account:
     with pytest.raises(UsageError) as err:
         resolve_alarm(aws, "fn-errors", now())
     # both APIs that integrate the function are named, the unrelated one is not
-    assert "orders-api" in err.value.message and "orders-http" in err.value.message
+    assert "orders-api" in err.value.message
+    assert "orders-http" in err.value.message
     assert "unrelated-api" not in err.value.message
     _, target = resolve_alarm(aws, "fn-errors", now(), api="orders-http")
     assert (target.api, target.stage, target.symptom) == (account["http"], "prod", "5xx")
@@ -144,7 +159,8 @@ def test_lambda_alarm_maps_back_to_the_apis_that_integrate_the_function(account:
 
 def test_an_alarm_that_never_fired_is_not_an_error(account: dict[str, str]) -> None:
     _, target = resolve_alarm(context(account["endpoint"]), "quiet", now())
-    assert target.fired_at is None and target.window_source == "none"
+    assert target.fired_at is None
+    assert target.window_source == "none"
     assert any("has not been in ALARM now" in n for n in target.notes)
 
 
@@ -211,7 +227,11 @@ def test_composite_alarm_uses_the_child_in_alarm_and_its_own_history(account: di
                     "HistoryItemType": "StateUpdate",
                     "HistorySummary": "Alarm updated from OK to ALARM",
                     "HistoryData": json.dumps(
-                        {"version": "1.0", "oldState": {"stateValue": "OK"}, "newState": {"stateValue": "ALARM"}}
+                        {
+                            "version": "1.0",
+                            "oldState": {"stateValue": "OK"},
+                            "newState": {"stateValue": "ALARM"},
+                        }
                     ),
                 }
             ]
@@ -220,11 +240,13 @@ def test_composite_alarm_uses_the_child_in_alarm_and_its_own_history(account: di
     with stub:
         read = read_alarm(aws, "checkout-down", now())
     target = alarm_target(aws, read, now())
-    assert target.used_alarm is not None and target.used_alarm.name == "http-5xx"  # the child in ALARM
+    assert target.used_alarm is not None
+    assert target.used_alarm.name == "http-5xx"
     assert (target.api, target.stage, target.symptom) == (account["http"], "prod", "5xx")
     assert (target.window_source, target.fired_at) == ("history", fired)
     doc = target.as_json()
-    assert doc["type"] == "composite" and doc["used_child"] == "http-5xx"
+    assert doc["type"] == "composite"
+    assert doc["used_child"] == "http-5xx"
     assert [c.id + ":" + c.status for c in read.checks] == [
         "alarm-describe:ok",
         "alarm-children:skipped",  # "gone" is named in the rule but does not exist
@@ -237,7 +259,11 @@ def test_access_denied_on_history_is_a_partial_result_named(account: dict[str, s
     stub = Stubber(aws.client("cloudwatch"))
     stub.add_response(
         "describe_alarms",
-        {"MetricAlarms": [_metric_alarm("rest-5xx", "5XXError", {"ApiName": "orders-api", "Stage": "prod"}, "ALARM")]},
+        {
+            "MetricAlarms": [
+                _metric_alarm("rest-5xx", "5XXError", {"ApiName": "orders-api", "Stage": "prod"}, "ALARM")
+            ]
+        },
     )
     stub.add_client_error(
         "describe_alarm_history",

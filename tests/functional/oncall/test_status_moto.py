@@ -63,7 +63,9 @@ def account(moto_server: str) -> dict[str, Any]:
         api = v2.create_api(Name=f"http-{i:02d}", ProtocolType="HTTP")["ApiId"]
         v2.create_stage(ApiId=api, StageName="prod")
         http_ids.append(api)
-    ws = v2.create_api(Name="chat", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action")["ApiId"]
+    ws = v2.create_api(
+        Name="chat", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
+    )["ApiId"]
     v2.create_stage(ApiId=ws, StageName="live")
     when = datetime.now(UTC) - timedelta(minutes=3)
     bad = {"ApiName": "rest-07", "Stage": "prod"}
@@ -94,7 +96,9 @@ def _window() -> Window:
     return Window((now - timedelta(minutes=15)).replace(second=0, microsecond=0), now)
 
 
-def test_status_lists_every_stage_with_its_numbers_in_a_bounded_number_of_calls(account: dict[str, Any]) -> None:
+def test_status_lists_every_stage_with_its_numbers_in_a_bounded_number_of_calls(
+    account: dict[str, Any],
+) -> None:
     aws = AwsContext(AwsSettings(region=REGION, endpoint_url=account["endpoint"]))
     report = read_status(aws, _window(), "15m")
     stages = report.stages()
@@ -102,14 +106,16 @@ def test_status_lists_every_stage_with_its_numbers_in_a_bounded_number_of_calls(
     assert len(stages) == apis
     worst, second = stages[0], stages[1]
     assert (worst.ref.api_name, worst.requests, worst.errors_5xx, worst.errors_4xx) == ("rest-07", 40, 12, 4)
-    assert worst.rate_5xx == pytest.approx(0.3) and worst.alarms == ["rest-07-5xx"]
+    assert worst.rate_5xx == pytest.approx(0.3)
+    assert worst.alarms == ["rest-07-5xx"]
     assert (second.ref.api_id, second.requests, second.errors_5xx) == (account["busy"], 200, 2)
     assert {s.ref.api_type for s in stages} == {"REST", "HTTP", "WEBSOCKET"}
     # one GetMetricData call for the sums (5-6 queries per stage, under 500) and one for the p99s, whatever
     # the number of APIs; listing is 2 calls plus GetStages per API; alarms one page
     calls = report.regions[0].api_calls
     assert calls["cloudwatch:GetMetricData"] == 2
-    assert calls["apigateway:GetStages"] == REST_APIS and calls["apigatewayv2:GetStages"] == HTTP_APIS + 1
+    assert calls["apigateway:GetStages"] == REST_APIS
+    assert calls["apigatewayv2:GetStages"] == HTTP_APIS + 1
     assert sum(calls.values()) == 2 + apis + 2 + 1
     assert report.worst_command() == "apigwops diagnose --alarm rest-07-5xx --region us-east-1"
     checks = {c.id: c.status for c in report.regions[0].checks}
@@ -140,7 +146,8 @@ def test_status_cli_json_regions_and_coverage(account: dict[str, Any]) -> None:
     doc = json.loads(result.stdout)
     assert [r["region"] for r in doc["regions"]] == [REGION, "eu-west-1"]
     assert [r["stages"] for r in doc["regions"]] == [REST_APIS + HTTP_APIS + 1, 0]
-    assert doc["stages"][0]["api"] == "rest-07" and doc["stages"][0]["rate_5xx"] == pytest.approx(0.3)
+    assert doc["stages"][0]["api"] == "rest-07"
+    assert doc["stages"][0]["rate_5xx"] == pytest.approx(0.3)
     assert doc["worst"]["command"].startswith("apigwops diagnose --alarm rest-07-5xx")
 
     result = _cli(account["endpoint"], "-o", "yaml", "status", "--alarms")
@@ -149,13 +156,16 @@ def test_status_cli_json_regions_and_coverage(account: dict[str, Any]) -> None:
     names = {r["Properties"]["AlarmName"] for r in template["Resources"].values()}
     assert "rest-07-prod-5xx" not in names  # rest-07 has its 5XXError alarm
     assert {"rest-07-prod-4xx", "rest-00-prod-5xx", "http-00-prod-5xx", "chat-live-5xx"} <= names
-    http_alarm = next(r for r in template["Resources"].values() if r["Properties"]["AlarmName"] == "http-00-prod-5xx")
+    http_alarm = next(
+        r for r in template["Resources"].values() if r["Properties"]["AlarmName"] == "http-00-prod-5xx"
+    )
     assert http_alarm["Properties"]["MetricName"] == "5xx"
     assert [d["Name"] for d in http_alarm["Properties"]["Dimensions"]] == ["ApiId", "Stage"]
 
     table = _cli(account["endpoint"], "-o", "table", "status", "--alarms")
     assert table.exit_code == 0
-    assert "aws cloudwatch put-metric-alarm" in table.stdout and "worst: apigwops diagnose --alarm" in table.stdout
+    assert "aws cloudwatch put-metric-alarm" in table.stdout
+    assert "worst: apigwops diagnose --alarm" in table.stdout
 
 
 def test_status_bad_input_is_one_line_exit_2(account: dict[str, Any]) -> None:

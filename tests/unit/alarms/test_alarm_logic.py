@@ -59,8 +59,19 @@ def history_item(when: datetime, old: str, new: str) -> dict[str, Any]:
 
 def read_of(raw: dict[str, Any], history: list[dict[str, Any]] | None = None) -> AlarmRead:
     transitions = tuple(t for t in (parse_transition(h) for h in history or []) if t)
-    checks = (Check("alarm-history", "ok" if history is not None else "skipped", "" if history is not None else "AccessDenied"),)
-    return AlarmRead(parse_metric_alarm(raw), (), tuple(sorted(transitions, key=lambda t: t.timestamp, reverse=True)), checks)
+    checks = (
+        Check(
+            "alarm-history",
+            "ok" if history is not None else "skipped",
+            "" if history is not None else "AccessDenied",
+        ),
+    )
+    return AlarmRead(
+        parse_metric_alarm(raw),
+        (),
+        tuple(sorted(transitions, key=lambda t: t.timestamp, reverse=True)),
+        checks,
+    )
 
 
 AWS = AwsContext()  # never used for API/stage alarms: nothing is listed
@@ -95,16 +106,21 @@ def test_window_starts_before_the_last_transition_to_alarm_and_ends_when_it_clea
         history_item(fired, "OK", "ALARM"),
         history_item(cleared, "ALARM", "OK"),
     ]
-    target = alarm_target(AWS, read_of(metric_alarm("5XXError", {"ApiName": "a", "Stage": "p"}), history), NOW)
+    target = alarm_target(
+        AWS, read_of(metric_alarm("5XXError", {"ApiName": "a", "Stage": "p"}), history), NOW
+    )
     assert target.window_source == "history"
-    assert target.fired_at == fired and target.ok_at == cleared
+    assert target.fired_at == fired
+    assert target.ok_at == cleared
     # evaluation range (2 x 300 s) plus the 30-minute lead-in before the transition
     assert target.window.start == fired - timedelta(minutes=10) - timedelta(minutes=30)
     assert target.window.end == cleared + timedelta(minutes=10)
 
 
 def test_without_history_the_current_alarm_state_gives_the_window_and_says_so() -> None:
-    target = alarm_target(AWS, read_of(metric_alarm("5XXError", {"ApiName": "a", "Stage": "p"}, state="ALARM")), NOW)
+    target = alarm_target(
+        AWS, read_of(metric_alarm("5XXError", {"ApiName": "a", "Stage": "p"}, state="ALARM")), NOW
+    )
     assert target.window_source == "state"
     assert target.fired_at == NOW - timedelta(minutes=20)
     assert target.window.end == NOW
@@ -113,8 +129,11 @@ def test_without_history_the_current_alarm_state_gives_the_window_and_says_so() 
 
 def test_an_alarm_that_never_fired_diagnoses_the_last_30_minutes_and_says_so() -> None:
     history = [history_item(NOW - timedelta(days=1), "INSUFFICIENT_DATA", "OK")]
-    target = alarm_target(AWS, read_of(metric_alarm("5XXError", {"ApiName": "a", "Stage": "p"}), history), NOW)
-    assert target.window_source == "none" and target.fired_at is None
+    target = alarm_target(
+        AWS, read_of(metric_alarm("5XXError", {"ApiName": "a", "Stage": "p"}), history), NOW
+    )
+    assert target.window_source == "none"
+    assert target.fired_at is None
     assert target.window.end - target.window.start == timedelta(minutes=30)
     assert any("has not been in ALARM in its history" in n for n in target.notes)
 
@@ -127,7 +146,12 @@ def test_command_line_window_api_and_stage_win() -> None:
     with pytest.raises(UsageError, match="across all stages"):
         alarm_target(AWS, read_of(raw), NOW)
     target = alarm_target(AWS, read_of(raw), NOW, stage="beta", window=given)
-    assert (target.api, target.stage, target.window, target.window_source) == ("a", "beta", given, "command-line")
+    assert (target.api, target.stage, target.window, target.window_source) == (
+        "a",
+        "beta",
+        given,
+        "command-line",
+    )
 
 
 def test_metric_math_uses_the_api_metrics_and_names_the_expression() -> None:
@@ -153,11 +177,16 @@ def test_metric_math_uses_the_api_metrics_and_names_the_expression() -> None:
         {"Id": "rate", "Expression": "100 * errors / requests", "ReturnData": True},
         {
             "Id": "other",
-            "MetricStat": {"Metric": {"Namespace": "Custom/App", "MetricName": "Queue"}, "Period": 60, "Stat": "Sum"},
+            "MetricStat": {
+                "Metric": {"Namespace": "Custom/App", "MetricName": "Queue"},
+                "Period": 60,
+                "Stat": "Sum",
+            },
         },
     ]
     alarm = parse_metric_alarm(raw)
-    assert alarm.kind == "math" and alarm.evaluation_range_s() == 120
+    assert alarm.kind == "math"
+    assert alarm.evaluation_range_s() == 120
     target = alarm_target(AWS, read_of(raw), NOW)
     assert (target.api, target.stage, target.symptom) == ("user-api", "prod", "5xx")  # 5XXError beats Count
     assert any("100 * errors / requests" in u for u in target.unresolved)
@@ -178,9 +207,14 @@ def test_composite_rule_children_and_arn_parsing() -> None:
 
 
 def test_history_summary_is_enough_when_history_data_is_absent() -> None:
-    item = {"Timestamp": NOW, "HistoryItemType": "StateUpdate", "HistorySummary": "Alarm updated from OK to ALARM"}
+    item = {
+        "Timestamp": NOW,
+        "HistoryItemType": "StateUpdate",
+        "HistorySummary": "Alarm updated from OK to ALARM",
+    }
     transition = parse_transition(item)
-    assert transition is not None and (transition.old_state, transition.new_state) == ("OK", "ALARM")
+    assert transition is not None
+    assert (transition.old_state, transition.new_state) == ("OK", "ALARM")
     assert parse_transition({**item, "HistoryItemType": "Action"}) is None
 
 
@@ -215,11 +249,20 @@ def test_recommended_set_uses_the_metric_names_and_dimensions_of_each_api_type()
 
 
 def test_coverage_counts_an_alarm_on_the_stage_and_lists_the_rest_as_missing() -> None:
-    existing = parse_metric_alarm(metric_alarm("5XXError", {"ApiName": "user-api", "Stage": "prod"}, name="mine"))
-    elsewhere = parse_metric_alarm(metric_alarm("4XXError", {"ApiName": "user-api", "Stage": "beta"}, name="beta"))
+    existing = parse_metric_alarm(
+        metric_alarm("5XXError", {"ApiName": "user-api", "Stage": "prod"}, name="mine")
+    )
+    elsewhere = parse_metric_alarm(
+        metric_alarm("4XXError", {"ApiName": "user-api", "Stage": "beta"}, name="beta")
+    )
     result = coverage(REST, [existing, elsewhere])
     assert result.present == {"5xx": ["mine"]}
-    assert [m.key for m in result.missing] == ["4xx", "latency-p99", "integration-latency-p99", "cache-hit-rate"]
+    assert [m.key for m in result.missing] == [
+        "4xx",
+        "latency-p99",
+        "integration-latency-p99",
+        "cache-hit-rate",
+    ]
     template = yaml.safe_load(yaml.safe_dump(cloudformation_resources([(REST, m) for m in result.missing])))
     props = [r["Properties"] for r in template["Resources"].values()]
     assert {p.get("MetricName") for p in props} == {"4XXError", "Latency", "IntegrationLatency", None}
@@ -228,5 +271,8 @@ def test_coverage_counts_an_alarm_on_the_stage_and_lists_the_rest_as_missing() -
 
 def test_iam_policy_gains_only_the_read_only_alarm_actions() -> None:
     actions = least_privilege_policy()["Statement"][0]["Action"]
-    assert "cloudwatch:DescribeAlarmHistory" in actions and "cloudwatch:DescribeAlarms" in actions
-    assert not [a for a in actions if a.split(":")[1].startswith(("Put", "Set", "Delete", "Enable", "Disable"))]
+    assert "cloudwatch:DescribeAlarmHistory" in actions
+    assert "cloudwatch:DescribeAlarms" in actions
+    assert not [
+        a for a in actions if a.split(":")[1].startswith(("Put", "Set", "Delete", "Enable", "Disable"))
+    ]
