@@ -121,3 +121,20 @@ def test_diagnose_from_the_alarm_finds_the_same_cause_as_from_the_stage(
     assert checks["alarm-describe"] == "ok"
     assert checks["alarm-history"] == "skipped"
     assert set(by_alarm) - {"alarm"} == set(by_stage)
+
+
+@pytest.mark.xdist_group("demo")
+def test_demo_ends_with_status_and_the_alarm_that_fired() -> None:
+    from tests.conftest import run_cli
+
+    result = run_cli(
+        "-o", "table", "demo", "--duration", "12s", "--onset-after", "5s", env={"COLUMNS": "200"}, timeout=240
+    )
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    status_at = out.index("apigwops status --since 15m")
+    alarm_at = out.index("apigwops diagnose --alarm user-api-prod-5xx")
+    assert status_at < alarm_at
+    assert "worst: apigwops diagnose --alarm user-api-prod-5xx --region us-east-1" in out
+    assert "alarm user-api-prod-5xx (ALARM): 5XXError Sum > 10 over 1 x 300 s" in out
+    assert "lambda-timeout" in out[alarm_at:]  # the incident's main cause, found from the alarm
