@@ -96,6 +96,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Find why a stage fails or is slow: ranked causes with evidence and the fix.
 
+        Start from the stage (--api, --stage, --since) or from the CloudWatch alarm that paged you (--alarm).
+
         Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 bad input.
         """
         _run(

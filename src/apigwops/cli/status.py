@@ -41,6 +41,12 @@ def register(app: typer.Typer) -> None:
         interval: Annotated[
             float, typer.Option("--interval", help="Seconds between refreshes with --watch.", min=5)
         ] = 30.0,
+        api: Annotated[
+            str | None, typer.Option("--api", help="Only this API (name or id).", envvar="APIGWOPS_API")
+        ] = None,
+        stage: Annotated[
+            str | None, typer.Option("--stage", help="Only stages with this name.", envvar="APIGWOPS_STAGE")
+        ] = None,
         alarms: Annotated[
             bool,
             typer.Option(
@@ -65,14 +71,22 @@ def register(app: typer.Typer) -> None:
         length = parse_duration(since)
         if watch and runtime.output != "table":
             raise UsageError("--watch redraws a table on a terminal; it cannot be combined with -o json/yaml")
-        read = partial(_read, runtime, since, length.total_seconds(), regions or [], alarms)
+        read = partial(_read, runtime, since, length.total_seconds(), regions or [], alarms, api, stage)
         if watch:
             _watch(runtime, read, interval)
             return
         _print(runtime, read(), alarms)
 
 
-def _read(runtime: Runtime, since: str, seconds: float, regions: list[str], alarms: bool) -> StatusReport:
+def _read(
+    runtime: Runtime,
+    since: str,
+    seconds: float,
+    regions: list[str],
+    alarms: bool,
+    api: str | None = None,
+    stage: str | None = None,
+) -> StatusReport:
     from datetime import timedelta
 
     from apigwops.status.read import read_status
@@ -81,7 +95,9 @@ def _read(runtime: Runtime, since: str, seconds: float, regions: list[str], alar
     now = runtime.clock()
     window = Window((now - timedelta(seconds=seconds)).replace(second=0, microsecond=0), now)
     runtime.progress.step(f"reading every API stage in {', '.join(regions) or runtime.aws.region}")
-    return read_status(runtime.aws, window, since, regions=regions, with_coverage=alarms)
+    return read_status(
+        runtime.aws, window, since, regions=regions, with_coverage=alarms, api=api, stage=stage
+    )
 
 
 def _print(runtime: Runtime, report: StatusReport, alarms: bool) -> None:

@@ -30,7 +30,8 @@ def _result(future: Any) -> Any:
     return future.result()
 
 
-def list_stages(aws: AwsContext) -> list[StageRef]:
+def list_stages(aws: AwsContext, *, api: str | None = None, stage: str | None = None) -> list[StageRef]:
+    """Every stage of the region, or of the API named `api` (id or name) and/or only stages named `stage`."""
     region = aws.region
     listed = run_all(
         {
@@ -47,6 +48,9 @@ def list_stages(aws: AwsContext) -> list[StageRef]:
         kind: ApiType = "WEBSOCKET" if item.get("ProtocolType") == "WEBSOCKET" else "HTTP"
         apis.append((str(item["ApiId"]), str(item.get("Name", "")), kind))
 
+    if api is not None:
+        apis = [a for a in apis if api in (a[0], a[1])]
+
     def stages_of(api_id: str, api_type: ApiType) -> list[dict[str, Any]]:
         if api_type == "REST":
             return list(aws.client("apigateway").get_stages(restApiId=api_id).get("item", []))
@@ -56,7 +60,9 @@ def list_stages(aws: AwsContext) -> list[StageRef]:
     out: list[StageRef] = []
     for api_id, name, kind in apis:
         for raw in _result(futures[f"{kind}:{api_id}"]):
-            stage = str(raw.get("stageName") or raw.get("StageName"))
+            stage_name = str(raw.get("stageName") or raw.get("StageName"))
+            if stage is not None and stage_name != stage:
+                continue
             caching = bool(raw.get("cacheClusterEnabled")) if kind == "REST" else False
-            out.append(StageRef(region, api_id, name, kind, stage, caching))
+            out.append(StageRef(region, api_id, name, kind, stage_name, caching))
     return out

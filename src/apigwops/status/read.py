@@ -212,9 +212,16 @@ def _attach_alarms(rows: list[StageStatus], alarms: list[Alarm]) -> list[str]:
     return sorted(unmapped)
 
 
-def read_region(aws: AwsContext, window: Window, *, with_coverage: bool = False) -> RegionStatus:
+def read_region(
+    aws: AwsContext,
+    window: Window,
+    *,
+    with_coverage: bool = False,
+    api: str | None = None,
+    stage: str | None = None,
+) -> RegionStatus:
     before = dict(aws.calls)
-    refs = list_stages(aws)
+    refs = list_stages(aws, api=api, stage=stage)
     rows = [StageStatus(ref) for ref in refs]
     period = period_for(window)
     window_period = max(60, int(window.seconds) // 60 * 60)
@@ -274,12 +281,17 @@ def read_status(
     *,
     regions: Sequence[str] = (),
     with_coverage: bool = False,
+    api: str | None = None,
+    stage: str | None = None,
 ) -> StatusReport:
     """Every stage of every region (the context's own when none is given), regions read in parallel."""
     wanted = list(dict.fromkeys(regions)) or [aws.region]
     contexts = {r: context_for(aws, r) for r in wanted}
     futures = run_all(
-        {r: partial(read_region, c, window, with_coverage=with_coverage) for r, c in contexts.items()}
+        {
+            r: partial(read_region, c, window, with_coverage=with_coverage, api=api, stage=stage)
+            for r, c in contexts.items()
+        }
     )
     results: list[RegionStatus] = []
     for region in wanted:
@@ -293,4 +305,14 @@ def read_status(
             results.append(RegionStatus(region, [], checks=[Check("status-region", "error", known.message)]))
         else:
             results.append(futures[region].result())
+    if (api or stage) and not any(r.stages for r in results):
+        from apigwops.errors import NotFoundError
+
+        wanted_text = " ".join(
+            f"{flag} {value}" for flag, value in (("--api", api), ("--stage", stage)) if value
+        )
+        raise NotFoundError(
+            f"no API stage matches {wanted_text} in {', '.join(wanted)}",
+            hint="run 'apigwops status' without them to list every stage",
+        )
     return StatusReport(window, since, period_for(window), results)

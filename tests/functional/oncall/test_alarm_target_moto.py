@@ -278,3 +278,21 @@ def test_access_denied_on_history_is_a_partial_result_named(account: dict[str, s
     assert (history.status, history.reason) == ("skipped", "AccessDenied: cloudwatch:DescribeAlarmHistory")
     target = alarm_target(aws, read, now())
     assert (target.api, target.stage, target.window_source) == ("orders-api", "prod", "state")
+
+
+def test_an_arn_in_another_region_is_read_there(account: dict[str, str]) -> None:
+    eu = boto3.client(
+        "cloudwatch",
+        endpoint_url=account["endpoint"],
+        region_name="eu-west-1",
+        aws_access_key_id="t",
+        aws_secret_access_key="t",
+    )
+    alarm(eu, "eu-5xx", "AWS/ApiGateway", "5XXError", {"ApiName": "eu-api", "Stage": "live"})
+    with pytest.raises(NotFoundError):  # not in the context's own region
+        resolve_alarm(context(account["endpoint"]), "eu-5xx", now())
+    used, target = resolve_alarm(
+        context(account["endpoint"]), "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:eu-5xx", now()
+    )
+    assert used.region == "eu-west-1"
+    assert (target.api, target.stage) == ("eu-api", "live")

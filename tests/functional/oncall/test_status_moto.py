@@ -174,3 +174,21 @@ def test_status_bad_input_is_one_line_exit_2(account: dict[str, Any]) -> None:
     assert run(["--endpoint-url", account["endpoint"], "-o", "json", "status", "--watch"]) == 2
     assert run(["--endpoint-url", account["endpoint"], "status", "--since", "soon"]) == 2
     assert run(["--endpoint-url", account["endpoint"], "-o", "markdown", "status"]) == 2
+
+
+def test_status_for_one_stage_and_its_coverage(account: dict[str, Any]) -> None:
+    result = _cli(
+        account["endpoint"], "-o", "json", "status", "--alarms", "--api", "rest-07", "--stage", "prod"
+    )
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert [s["api"] for s in doc["stages"]] == ["rest-07"]
+    (only,) = doc["alarm_coverage"]
+    assert only["present"] == {"5xx": ["rest-07-5xx"]}
+    assert [m["key"] for m in only["missing"]] == ["4xx", "latency-p99", "integration-latency-p99"]
+    assert only["missing"][0]["command"].startswith("aws cloudwatch put-metric-alarm")
+    # GetStages only for the API asked about
+    assert doc["regions"][0]["api_calls"]["apigateway:GetStages"] == 1
+    from apigwops.cli import run
+
+    assert run(["--endpoint-url", account["endpoint"], "status", "--api", "no-such-api"]) == 2
