@@ -89,47 +89,64 @@ def _queries(stages: Sequence[StageRef], period: int, window_period: int) -> tup
     return plain, percentiles
 
 
+def _batch(
+    client: Any, stages: Sequence[StageRef], queries: Sequence[Query], first: int, window: Window
+) -> dict[int, list[tuple[datetime, float]]]:
+    """One GetMetricData request of up to 500 queries (ids q<first + i>), its NextToken pages followed."""
+    out: dict[int, list[tuple[datetime, float]]] = {}
+    request: dict[str, Any] = {
+        "MetricDataQueries": [
+            {
+                "Id": f"q{first + i}",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": NAMESPACE,
+                        "MetricName": q.metric,
+                        "Dimensions": [
+                            {"Name": k, "Value": v} for k, v in stages[q.stage].dimensions().items()
+                        ],
+                    },
+                    "Period": q.period,
+                    "Stat": q.stat,
+                },
+                "ReturnData": True,
+            }
+            for i, q in enumerate(queries)
+        ],
+        "StartTime": window.start,
+        "EndTime": window.end,
+        "ScanBy": "TimestampAscending",
+    }
+    while True:
+        answer = client.get_metric_data(**request)
+        for result in answer.get("MetricDataResults", []):
+            points = out.setdefault(int(result["Id"][1:]), [])
+            points += list(
+                zip(result.get("Timestamps", []), map(float, result.get("Values", [])), strict=False)
+            )
+        token = answer.get("NextToken")
+        if not token:
+            return out
+        request["NextToken"] = token
+
+
 def get_metric_data(
     client: Any, stages: Sequence[StageRef], queries: Sequence[Query], window: Window
 ) -> dict[int, list[tuple[datetime, float]]]:
-    """GetMetricData in batches of 500 queries (NextToken followed); query index -> datapoints."""
-    out: dict[int, list[tuple[datetime, float]]] = {}
-    for first in range(0, len(queries), MAX_QUERIES_PER_CALL):
-        batch = queries[first : first + MAX_QUERIES_PER_CALL]
-        request: dict[str, Any] = {
-            "MetricDataQueries": [
-                {
-                    "Id": f"q{first + i}",
-                    "MetricStat": {
-                        "Metric": {
-                            "Namespace": NAMESPACE,
-                            "MetricName": q.metric,
-                            "Dimensions": [
-                                {"Name": k, "Value": v} for k, v in stages[q.stage].dimensions().items()
-                            ],
-                        },
-                        "Period": q.period,
-                        "Stat": q.stat,
-                    },
-                    "ReturnData": True,
-                }
-                for i, q in enumerate(batch)
-            ],
-            "StartTime": window.start,
-            "EndTime": window.end,
-            "ScanBy": "TimestampAscending",
+    """GetMetricData in requests of 500 queries, sent side by side (one round trip for any number of stages,
+    as far as the thread pool goes); query index -> datapoints. A failed request fails the whole read."""
+    starts = range(0, len(queries), MAX_QUERIES_PER_CALL)
+    futures = run_all(
+        {
+            str(first): partial(
+                _batch, client, stages, queries[first : first + MAX_QUERIES_PER_CALL], first, window
+            )
+            for first in starts
         }
-        while True:
-            answer = client.get_metric_data(**request)
-            for result in answer.get("MetricDataResults", []):
-                points = out.setdefault(int(result["Id"][1:]), [])
-                points += list(
-                    zip(result.get("Timestamps", []), map(float, result.get("Values", [])), strict=False)
-                )
-            token = answer.get("NextToken")
-            if not token:
-                break
-            request["NextToken"] = token
+    )
+    out: dict[int, list[tuple[datetime, float]]] = {}
+    for first in starts:
+        out.update(futures[str(first)].result())
     return out
 
 
