@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from apigwops.alarms.model import (
     Alarm,
     Transition,
+    parse_arn,
     parse_composite_alarm,
     parse_metric_alarm,
     parse_transition,
@@ -38,8 +39,6 @@ class AlarmRead:
 
 def alarm_name(name_or_arn: str) -> tuple[str | None, str]:
     """(region from the ARN or None, alarm name); a blank value is a usage error."""
-    from apigwops.alarms.model import parse_arn
-
     text = name_or_arn.strip()
     if not text:
         raise UsageError("--alarm is empty: give an alarm name or ARN")

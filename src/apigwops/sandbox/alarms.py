@@ -115,7 +115,7 @@ class AlarmEvaluator:
             try:
                 self.evaluate()
             except Exception as exc:  # moto gone while stopping; keep the last error for `sandbox status`
-                self.errors.append(f"{type(exc).__name__}: {exc}")
+                self.errors = [*self.errors[-19:], f"{type(exc).__name__}: {exc}"]
 
     def evaluate(self, now: datetime | None = None) -> dict[str, str]:
         """One evaluation of every count alarm; returns the states after it."""
