@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 from apigwops.aws.apigw_items import parse_timestamp
+from apigwops.aws.arns import lambda_account
 from apigwops.aws.errors import error_code
 from apigwops.aws.lambda_policy import authorizer_arn, evaluate, execute_api_arn
 from apigwops.aws.reader import Task
@@ -105,7 +106,7 @@ def _permission(
     if policy_key not in got or not conf:
         return None, "unknown: the function's configuration or policy could not be read"
     region, api_id, stage = resolved.info.region, resolved.info.id, resolved.info.stage
-    account = str(conf.get("FunctionArn", "")).split(":")[4] if conf.get("FunctionArn") else "*"
+    account = lambda_account(conf.get("FunctionArn")) or "*"
     arns = [
         execute_api_arn(region, account, api_id, stage, route.key)
         for route, role in routes

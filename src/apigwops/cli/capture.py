@@ -81,9 +81,10 @@ def register(app: typer.Typer) -> None:
         window = resolve_window(since=since, start=start, end=end, now=runtime.clock)
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             raise UsageError(f"--out {out} already exists and is not an empty directory")
-        collect_evidence = _collector()
+        from apigwops.evidence import collect  # looked up when called: tests replace collect_evidence
+
         runtime.progress.step(f"collecting evidence for {api}/{stage}")
-        evidence = collect_evidence(
+        evidence = collect.collect_evidence(
             runtime, api=api, stage=stage, window=window, logs_engine=logs_engine.value
         )
         path = write_bundle(evidence, out, redact_ips=redact_ips, fmt=fmt.value, progress=runtime.progress)
@@ -93,17 +94,6 @@ def register(app: typer.Typer) -> None:
         else:
             typer.echo(str(path))
             typer.echo(_summary_line(summary))
-
-
-def _collector() -> Any:
-    """The live collector, looked up when called (tests and the sandbox replace it at this seam)."""
-    import importlib
-
-    try:
-        collect = importlib.import_module("apigwops.evidence.collect")
-    except ImportError as exc:
-        raise UsageError(f"capture needs the evidence collector, which this build lacks ({exc})") from None
-    return collect.collect_evidence
 
 
 def _summary(manifest: dict[str, Any]) -> dict[str, Any]:

@@ -27,7 +27,8 @@ class GlobalOptions:
 
 
 class ConsoleProgress:
-    """Progress on stderr; untrusted text (log lines, AWS messages) printed with markup off."""
+    """Progress on stderr; untrusted text (log lines, AWS messages) printed with markup off. One message is
+    one line (soft wrap): rich would otherwise break it at 80 columns when stderr is not a terminal."""
 
     def __init__(self, console: Any, quiet: bool) -> None:
         self._console = console
@@ -35,10 +36,12 @@ class ConsoleProgress:
 
     def step(self, message: str) -> None:
         if not self._quiet:
-            self._console.print(message, markup=False, highlight=False, style="dim")
+            self._console.print(message, markup=False, highlight=False, style="dim", soft_wrap=True)
 
     def warn(self, message: str) -> None:
-        self._console.print(f"warning: {message}", markup=False, highlight=False, style="yellow")
+        self._console.print(
+            f"warning: {message}", markup=False, highlight=False, style="yellow", soft_wrap=True
+        )
 
 
 def global_options(ctx: typer.Context) -> GlobalOptions:

@@ -123,16 +123,24 @@ def validate_command(
 
 @app.command("vocabulary")
 def vocabulary_command(ctx: typer.Context) -> None:
-    """The request fields `match` may test and the signals `when`, `count` and templates may name."""
+    """The request fields `match` may test, the signals `when`, `count` and templates may name, and the
+    evidence checks a playbook may list under `evidence:`."""
     from apigwops.cli.context import make_runtime
-    from apigwops.diagnose.vocabulary import FEATURE_COLUMNS, REQUEST_COLUMNS, SIGNALS, SYMPTOM_FAMILIES
+    from apigwops.diagnose.vocabulary import (
+        EVIDENCE_CHECKS,
+        FEATURE_COLUMNS,
+        REQUEST_COLUMNS,
+        SIGNALS,
+        SYMPTOM_FAMILIES,
+    )
 
     runtime = make_runtime(ctx, formats=("table", "json"))
     fields = {name: FEATURE_COLUMNS.get(name, "access-log field") for name in sorted(REQUEST_COLUMNS)}
     if runtime.output == "json":
         from apigwops.render.json import to_json
 
-        typer.echo(to_json({"symptoms": list(SYMPTOM_FAMILIES), "fields": fields, "signals": SIGNALS}))
+        document = {"symptoms": list(SYMPTOM_FAMILIES), "fields": fields, "signals": SIGNALS}
+        typer.echo(to_json({**document, "evidence": EVIDENCE_CHECKS}))
         return
     typer.echo("symptoms: " + ", ".join(SYMPTOM_FAMILIES))
     typer.echo("\nfields (match):")
@@ -140,4 +148,7 @@ def vocabulary_command(ctx: typer.Context) -> None:
         typer.echo(f"  {name:32} {meaning}")
     typer.echo("\nsignals (when, count, templates):")
     for name, meaning in SIGNALS.items():
+        typer.echo(f"  {name:32} {meaning}")
+    typer.echo("\nevidence checks (evidence):")
+    for name, meaning in EVIDENCE_CHECKS.items():
         typer.echo(f"  {name:32} {meaning}")

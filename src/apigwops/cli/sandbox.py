@@ -15,6 +15,7 @@ from apigwops.cli.context import make_runtime
 
 if TYPE_CHECKING:
     from apigwops.runtime import Runtime
+    from apigwops.sandbox.health import SandboxHealth
     from apigwops.sandbox.state import SandboxState
 
 app = typer.Typer(
@@ -44,12 +45,14 @@ def abbreviate(secret: str) -> str:
     return "****" + secret[-4:] if len(secret) > 4 else "****"
 
 
-def status_document(state: SandboxState, *, show_secrets: bool) -> dict[str, Any]:
+def status_document(state: SandboxState, health: SandboxHealth, *, show_secrets: bool) -> dict[str, Any]:
     """The JSON shape of `sandbox status` (also what `up` prints)."""
     shown = (lambda s: s) if show_secrets else abbreviate
     return {
-        "running": True,
+        "running": health.running,
+        "problems": health.problems(),
         "pid": state.pid,
+        "processes": {p.name: p.to_dict() for p in (health.sandbox, health.moto)},
         "started_at": state.started_at,
         "region": state.region,
         "moto_endpoint": state.moto_endpoint,
@@ -60,12 +63,13 @@ def status_document(state: SandboxState, *, show_secrets: bool) -> dict[str, Any
                 "api_id": s.api_id,
                 "stage": s.stage,
                 "url": s.url,
+                "answering": health.stages.get(s.url, False),
             }
             for s in (state.rest, state.http)
         ],
         "api_keys": {tier: shown(key) for tier, key in state.keys.items()},
         "tokens": {name: shown(tok) for name, tok in state.tokens.items()},
-        "faults": state.faults,
+        "faults": state.faults if health.live_faults is None else health.live_faults,
         "time_scale": state.time_scale,
         "env": state.env(),
         "control_url": state.control_url,
@@ -82,6 +86,20 @@ def _print_status(rt: Runtime, doc: dict[str, Any]) -> None:
     from rich.table import Table
 
     assert rt.out is not None
+    yes_no = {True: "yes", False: "no"}
+    running = "running" if doc["running"] else "NOT RUNNING: " + "; ".join(doc["problems"])
+    rt.out.print(f"sandbox: {running}", markup=False, highlight=False)
+    health = Table(title="Processes", title_justify="left")
+    for col in ("part", "pid", "alive", "answering"):
+        health.add_column(col)
+    for name, p in doc["processes"].items():
+        health.add_row(f"{name} process", str(p["pid"]), yes_no[p["alive"]], yes_no[p["answering"]])
+    sandbox = doc["processes"]["sandbox"]
+    for s in doc["stages"]:
+        health.add_row(
+            f"{s['api_type']} stage", str(sandbox["pid"]), yes_no[sandbox["alive"]], yes_no[s["answering"]]
+        )
+    rt.out.print(health)
     stages = Table(title="Sandbox stages", title_justify="left")
     for col in ("type", "api", "id", "stage", "url"):
         stages.add_column(col)
@@ -126,17 +144,19 @@ def up(
 ) -> None:
     """Start the sandbox in the background and print its stages, keys, tokens and environment."""
     from apigwops.errors import UsageError
-    from apigwops.sandbox.daemon import spawn
+    from apigwops.sandbox.daemon import claim_home, spawn
     from apigwops.sandbox.faults import parse_fault_specs
+    from apigwops.sandbox.health import check_health
 
     rt = make_runtime(ctx, formats=("table", "json"))
     faults = parse_fault_specs(fault or [])
     if not 0 < time_scale <= 1:
         raise UsageError(f"--time-scale must be above 0 and at most 1, not {time_scale:g}")
+    lock = claim_home()  # before any output: a second `up` says one line
     rt.progress.step("starting the sandbox (moto, provisioning, stages)...")
-    state = spawn(faults, time_scale=time_scale, seed=seed, timeout_s=timeout)
+    state = spawn(lock, faults, time_scale=time_scale, seed=seed, timeout_s=timeout)
     rt.progress.step(f"sandbox running (pid {state.pid}); stop it with 'apigwops sandbox down'")
-    _print_status(rt, status_document(state, show_secrets=show_secrets))
+    _print_status(rt, status_document(state, check_health(state), show_secrets=show_secrets))
 
 
 @app.command("status")
@@ -151,48 +171,44 @@ def status(
         ),
     ] = False,
 ) -> None:
-    """Show the running sandbox: stage URLs, one API key per tier, tokens, and the environment to use."""
+    """Show the sandbox: whether its processes are alive and answering, stage URLs, one API key per tier,
+    tokens, and the environment to use. Exit code 1 when it is recorded but not running."""
     import shlex
 
-    from apigwops.errors import UsageError
+    from apigwops.errors import ExitCode, UsageError
     from apigwops.sandbox.daemon import running_state
+    from apigwops.sandbox.health import check_health
+    from apigwops.sandbox.state import load_state
 
     rt = make_runtime(ctx, formats=("table", "json"))
-    state = running_state()
+    state = load_state()
     if state is None:
         raise UsageError("no sandbox is running", hint="start one with 'apigwops sandbox up'")
     if env:
+        if running_state() is None:
+            raise UsageError(
+                f"the sandbox process (pid {state.pid}) has exited",
+                hint="clean up with 'apigwops sandbox down', then start one with 'apigwops sandbox up'",
+            )
         for name, value in state.env().items():
             print(f"export {name}={shlex.quote(value)}")
         return
-    state.faults = _live_faults(state.control_url) or state.faults
-    _print_status(rt, status_document(state, show_secrets=show_secrets))
-
-
-def _live_faults(control_url: str) -> dict[str, float] | None:
-    """The faults the sandbox applies now (a library user may have changed them); None if it does not answer."""
-    import json
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(control_url + "/faults", timeout=3) as resp:
-            faults: dict[str, float] = json.loads(resp.read())
-            return faults
-    except (OSError, ValueError):
-        return None
+    health = check_health(state)
+    _print_status(rt, status_document(state, health, show_secrets=show_secrets))
+    if not health.running:
+        rt.progress.warn("the sandbox is not running: " + "; ".join(health.problems()))
+        rt.progress.step("'apigwops sandbox down' cleans up what is left of it")
+        raise typer.Exit(ExitCode.FOUND)
 
 
 @app.command("down")
 def down(ctx: typer.Context) -> None:
-    """Stop the sandbox; no process is left behind."""
+    """Stop the sandbox; no process is left behind, also after it crashed."""
     from apigwops.sandbox.daemon import stop_running
 
     rt = make_runtime(ctx, formats=("table", "json"))
-    state = stop_running()
-    if state is None:
-        rt.progress.step("no sandbox was running")
-        return
-    rt.progress.step(f"sandbox stopped (pid {state.pid})")
+    shutdown = stop_running()
+    rt.progress.step(shutdown.summary() if shutdown is not None else "no sandbox was running")
 
 
 @app.command("fault")

@@ -32,6 +32,7 @@ def estimate(usage: Usage, catalog: Catalog, options: Options | None = None) -> 
     opts = options or Options()
     builder = _Bill(usage, catalog, opts)
     builder.run()
+    _check_size(builder.components)
     components = tuple(builder.components)
     tiers = allocate(components, usage.tiers, usage.requests)
     worst_usd: Decimal | None = None
@@ -40,6 +41,7 @@ def estimate(usage: Usage, catalog: Catalog, options: Options | None = None) -> 
     if worst is not None:
         worst_bill = _Bill(worst, catalog, opts)
         worst_bill.run()
+        _check_size(worst_bill.components)
         worst_usd = sum((c.usd for c in worst_bill.components), ZERO)
         worst_requests = worst.requests
         builder.assumptions.append(
@@ -58,6 +60,21 @@ def estimate(usage: Usage, catalog: Catalog, options: Options | None = None) -> 
         worst_case_usd=worst_usd,
         worst_case_requests=worst_requests,
     )
+
+
+# Each quantity is at most 10^15 (`units.MAX_QUANTITY`), but their products are not (keys x requests per key,
+# requests x memory x duration). A month above a quadrillion dollars or units is a typo, and beyond ~10^26
+# Decimal cannot even round it to the cent: say so in one line instead.
+MAX_BILL = Decimal(10**15)
+
+
+def _check_size(components: list[Component]) -> None:
+    for line in components:
+        if line.usd > MAX_BILL or line.quantity > MAX_BILL:
+            raise UsageError(
+                f"{line.component}: {line.quantity:.3E} {line.unit} costing ${line.usd:.3E} a month is beyond "
+                "any real bill; check the quantities (requests, sizes, keys x requests per key)"
+            )
 
 
 class _Bill:

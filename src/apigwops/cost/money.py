@@ -70,7 +70,3 @@ def graduated(quantity: Decimal, tiers: Sequence[PriceTier]) -> list[TierSlice]:
         if amount > 0:
             slices.append(TierSlice(tier.begin, end, amount, tier.unit_price))
     return slices
-
-
-def graduated_cost(quantity: Decimal, tiers: Sequence[PriceTier]) -> Decimal:
-    return sum((s.usd for s in graduated(quantity, tiers)), ZERO)

@@ -1,8 +1,8 @@
 """Scenario files: usage-plan tiers and the services around an API, in YAML, validated strictly.
 
 Pydantic with `extra="forbid"` catches typos (`quota_per_mont`) instead of silently pricing a default, and
-every error becomes one line `file:line: field: problem`, the line found from the YAML node marks, so the
-user can jump straight to it. Counts accept the same spellings as the CLI flags (5M, 1.5B, 750K).
+every error becomes one line `file:line: field: problem` through `apigwops.inputfiles` (the same reader and
+locator as playbooks: safe YAML, no aliases, UTF-8), so the user can jump straight to it. Counts accept the same spellings as the CLI flags (5M, 1.5B, 750K).
 """
 
 from __future__ import annotations
@@ -23,8 +23,11 @@ from apigwops.cost.model import (
     UsagePlanTier,
     WafUsage,
 )
-from apigwops.cost.units import parse_count
+from apigwops.cost.units import MAX_QUANTITY, parse_count
 from apigwops.errors import UsageError
+from apigwops.inputfiles import YamlDocument, line_of, load_yaml, validation_problems
+
+MAX_WHOLE = int(MAX_QUANTITY)  # keys, rules, alarms...: the same bound as every other quantity
 
 
 def _count(value: Any) -> Decimal:
@@ -60,10 +63,10 @@ class _Strict(BaseModel):
 
 
 class TierSpec(_Strict):
-    keys: int = Field(ge=0)
+    keys: int = Field(ge=0, le=MAX_WHOLE)
     quota_per_month: Quota = None
     rate_per_second: Count | None = None
-    burst: int | None = Field(default=None, ge=0)
+    burst: int | None = Field(default=None, ge=0, le=MAX_WHOLE)
     expected_use: Share | None = None
     expected_requests_per_key: Count | None = None
 
@@ -86,7 +89,7 @@ class TierSpec(_Strict):
 
 
 class ProvisionedSpec(_Strict):
-    concurrency: int = Field(ge=1)
+    concurrency: int = Field(ge=1, le=MAX_WHOLE)
     hours: Count
     requests: Count = Decimal(0)
     duration_ms: Count | None = None
@@ -102,8 +105,8 @@ class LambdaSpec(_Strict):
 
 
 class WafSpec(_Strict):
-    web_acls: int = Field(default=1, ge=0)
-    rules: int = Field(default=0, ge=0)
+    web_acls: int = Field(default=1, ge=0, le=MAX_WHOLE)
+    rules: int = Field(default=0, ge=0, le=MAX_WHOLE)
     bot_control: bool = False
 
 
@@ -122,14 +125,14 @@ class DynamoDbSpec(_Strict):
 
 
 class Route53Spec(_Strict):
-    hosted_zones: int = Field(default=0, ge=0)
+    hosted_zones: int = Field(default=0, ge=0, le=MAX_WHOLE)
     queries: Count = Decimal(0)
 
 
 class CloudWatchSpec(_Strict):
-    alarms: int = Field(default=0, ge=0)
-    dashboards: int = Field(default=0, ge=0)
-    custom_metrics: int = Field(default=0, ge=0)
+    alarms: int = Field(default=0, ge=0, le=MAX_WHOLE)
+    dashboards: int = Field(default=0, ge=0, le=MAX_WHOLE)
+    custom_metrics: int = Field(default=0, ge=0, le=MAX_WHOLE)
 
 
 class OptionsSpec(_Strict):
@@ -146,7 +149,7 @@ class Scenario(_Strict):
     region: str = "us-east-1"
     api_type: Literal["rest", "http", "websocket"] = "rest"
     endpoint_type: Literal["regional", "edge", "private"] = "regional"
-    vpc_endpoint_azs: int = Field(default=1, ge=1)
+    vpc_endpoint_azs: int = Field(default=1, ge=1, le=MAX_WHOLE)
     requests: Count | None = None
     request_kb: Count = Decimal(1)
     response_kb: Count = Decimal(0)
@@ -236,30 +239,16 @@ class Scenario(_Strict):
 
 def load_scenario(path: Path, catalog: Catalog | None = None) -> Scenario:
     """Read and validate a scenario file; every problem is a UsageError naming file, line and field."""
-    import yaml
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the scenario file: {exc.strerror or exc}") from None
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
-    try:
-        data = yaml.load(text, Loader=loader)  # a safe loader (no arbitrary objects)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise UsageError(f"{path}{line}: not valid YAML: {problem}") from None
-    if not isinstance(data, dict):
+    document = load_yaml(path, what="scenario file")  # InputFileError (a UsageError): file:line: problem
+    if not isinstance(document.data, dict):
         raise UsageError(f"{path}:1: the scenario must be a mapping of fields (region, api_type, tiers, ...)")
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = Scenario.model_validate(document.data)
     except ValidationError as exc:
-        # The node tree (with line marks) is only needed to point at an error.
-        raise UsageError(_one_line(path, yaml.compose(text, Loader=loader), exc)) from None
+        raise UsageError(_one_line(document, exc)) from None
     if catalog is not None and scenario.region not in catalog.regions:
         known = ", ".join(sorted(catalog.regions))
-        region_line = _line_of(yaml.compose(text, Loader=loader), ("region",), key=False)
+        region_line = line_of(document.root, ("region",))
         raise UsageError(
             f"{path}:{region_line}: region: unknown region {scenario.region!r} (prices known for: {known})",
             hint=f"run 'apigwops cost prices --region {scenario.region} --refresh'",
@@ -267,56 +256,17 @@ def load_scenario(path: Path, catalog: Catalog | None = None) -> Scenario:
     return scenario
 
 
-def _one_line(path: Path, root: Any, exc: ValidationError) -> str:
-    errors = exc.errors()
-    first = errors[0]
-    loc = tuple(first["loc"])
-    extra = first["type"] == "extra_forbidden"
-    line = _line_of(root, loc, key=extra)
-    field = ".".join(str(part) for part in loc) or "(file)"
-    if extra:
-        problem = f"unknown field {loc[-1]!r}"
-        hint = _suggest(loc)
-        if hint:
-            problem += f" (did you mean {hint!r}?)"
-    else:
-        problem = str(first["msg"]).removeprefix("Value error, ")
-        if "input" in first and first["type"] != "missing" and not isinstance(first["input"], dict | list):
-            problem += f" (got {first['input']!r})"
-    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-    return f"{path}:{line}: {field}: {problem}{more}"
-
-
-def _line_of(root: Any, loc: tuple[Any, ...], *, key: bool) -> int:
-    """The 1-based line of the YAML node at `loc` (the key itself when `key`), or the nearest parent's."""
-    node = root
-    line = (node.start_mark.line + 1) if node is not None else 1
-    for depth, part in enumerate(loc):
-        last = depth == len(loc) - 1
-        if node is None:
-            break
-        if (
-            hasattr(node, "value")
-            and isinstance(node.value, list)
-            and node.value
-            and isinstance(node.value[0], tuple)
-        ):
-            match = next((kv for kv in node.value if getattr(kv[0], "value", None) == str(part)), None)
-            if match is None:
-                break
-            # A whole block (a tier, the lambda section) is best pointed at by its key's line.
-            block = isinstance(getattr(match[1], "value", None), list)
-            node = match[0] if (last and (key or block)) else match[1]
-        elif (
-            isinstance(part, int)
-            and isinstance(getattr(node, "value", None), list)
-            and part < len(node.value)
-        ):
-            node = node.value[part]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return line
+def _one_line(document: YamlDocument, exc: ValidationError) -> str:
+    """The first problem, with the value given when it is a scalar, and how many more there are."""
+    problems = validation_problems(document, exc, suggest=_suggest)
+    first, error = problems[0], exc.errors()[0]
+    text = str(first)
+    if "input" in error and error["type"] not in ("missing", "extra_forbidden"):
+        given = error["input"]
+        if not isinstance(given, dict | list) and str(given) not in text:
+            text += f" (got {given!r})"
+    more = len(problems) - 1
+    return text + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
 
 
 def _suggest(loc: tuple[Any, ...]) -> str | None:

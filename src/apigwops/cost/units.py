@@ -17,6 +17,11 @@ HTTP_INCREMENT_KB = Decimal(512)
 WEBSOCKET_INCREMENT_KB = Decimal(32)
 WEBSOCKET_MAX_KB = Decimal(128)
 
+# The largest quantity priced: a quadrillion (10^15) of anything a month is ~1,000x the largest API Gateway
+# bills and keeps every product of quantities and prices inside Decimal's 28 significant digits, so a typo
+# such as 999999999999999999999999T is one clear error instead of a failed rounding deep in the estimator.
+MAX_QUANTITY = Decimal(10**15)
+
 _SUFFIXES = {"": 1, "K": 10**3, "M": 10**6, "B": 10**9, "G": 10**9, "T": 10**12}
 _COUNT = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]+)?|\.[0-9]+)\s*([KMBGT]?)\s*$", re.IGNORECASE)
 
@@ -24,7 +29,8 @@ _COUNT = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]+)?|\.[0-9]+)\s*([KMBGT]?)\s*$
 def parse_count(text: str | int | float | Decimal) -> Decimal:
     """'5M' -> 5000000, '1.5B' -> 1500000000, '432000000', '750K', '1,000'; raises ValueError otherwise.
 
-    The result may be fractional only when the text is (a duration in ms, a size in KB).
+    The result may be fractional only when the text is (a duration in ms, a size in KB). NaN, infinities
+    (YAML's `.nan`, `.inf`) and anything above `MAX_QUANTITY` are refused with a ValueError.
     """
     if isinstance(text, bool):
         raise ValueError(f"not a number: {text!r}")
@@ -40,8 +46,12 @@ def parse_count(text: str | int | float | Decimal) -> Decimal:
             )
         except InvalidOperation as exc:
             raise ValueError(f"not a number: {text!r}") from exc
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {text!r}")
     if value < 0:
         raise ValueError(f"must not be negative: {text!r}")
+    if value > MAX_QUANTITY:
+        raise ValueError(f"too large: {text!r} (at most 10^15, a quadrillion)")
     return value.normalize() if value != value.to_integral_value() else Decimal(int(value))
 
 

@@ -1,38 +1,24 @@
 """Loading and validating playbooks, with errors that point at the file and line.
 
-YAML is composed into nodes first so that a schema error at `findings[2].match.field` can be reported as
-`playbooks/5xx-integration.yaml:41: ...`, the way a compiler would. Shipped playbooks come from
+Files are read by `apigwops.inputfiles` (safe YAML, no aliases, UTF-8, one shared error locator), so a schema
+error at `findings[2].match.field` is reported as `playbooks/5xx-integration.yaml:41: ...`, the way a compiler
+would. Shipped playbooks come from
 `apigwops.resources.data_dir("playbooks")`; users add directories with `--playbooks DIR`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from apigwops.diagnose import template
 from apigwops.diagnose.schema import Playbook
 from apigwops.diagnose.vocabulary import SIGNALS
 from apigwops.errors import UsageError
+from apigwops.inputfiles import InputFileError, Problem, YamlDocument, line_of, load_yaml, validation_problems
 from apigwops.resources import data_dir
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One reason a playbook file is invalid."""
-
-    path: Path
-    line: int  # 1-based; 0 when unknown
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        return f"{where}: {self.message}"
 
 
 def shipped_dir() -> Path:
@@ -51,66 +37,29 @@ def playbook_files(dirs: Iterable[Path]) -> list[Path]:
     return files
 
 
-def _line_of(node: yaml.Node, loc: Sequence[int | str]) -> int:
-    """The line of the deepest YAML node that `loc` (a pydantic error location) reaches."""
-    current = node
-    for key in loc:
-        child: yaml.Node | None = None
-        if isinstance(current, yaml.MappingNode):
-            for key_node, value_node in current.value:
-                if key_node.value == key:
-                    child = value_node
-                    break
-        elif isinstance(current, yaml.SequenceNode) and isinstance(key, int) and key < len(current.value):
-            child = current.value[key]
-        if child is None:
-            break
-        current = child
-    return int(current.start_mark.line) + 1
-
-
-# libyaml's safe loader parses the shipped playbooks ~10x faster than the pure-Python one (0.45 s -> 0.05 s
-# per diagnosis); same safe constructors, and its marks still give file:line for problems.
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def check_file(path: Path) -> tuple[Playbook | None, list[Problem]]:
     """Parse and validate one file; the playbook when valid, and every problem found."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        return None, [Problem(path, 0, f"cannot read: {exc.strerror or exc}")]
-    try:
-        node = yaml.compose(text, Loader=_SAFE_LOADER)
-        data: Any = yaml.load(text, Loader=_SAFE_LOADER)  # a safe loader (libyaml when built with it)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = int(mark.line) + 1 if mark is not None else 0
-        reason = getattr(exc, "problem", None) or str(exc)
-        return None, [Problem(path, line, f"invalid YAML: {reason}")]
-    if node is None or not isinstance(data, dict):
+        document = load_yaml(path, what="playbook")
+    except InputFileError as exc:
+        return None, [exc.problem]
+    data = document.data
+    if document.root is None or not isinstance(data, dict):
         return None, [Problem(path, 1, "a playbook is a YAML mapping with id, title, symptoms and findings")]
     try:
         playbook = Playbook.model_validate({**data, "source": str(path)})
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = [part for part in error["loc"] if not _is_union_tag(part)]
-            dotted = ".".join(str(p) for p in loc) or "(top)"
-            message = error["msg"].removeprefix("Value error, ")
-            problems.append(Problem(path, _line_of(node, loc), f"{dotted}: {message}"))
-        return None, problems
-    problems = _template_problems(playbook, node, path)
+        return None, validation_problems(document, exc)
+    problems = _template_problems(playbook, document)
     if playbook.id != path.stem:
-        problems.append(Problem(path, _line_of(node, ["id"]), f"id {playbook.id!r} must equal the file name"))
+        problems.append(
+            Problem(path, line_of(document.root, ["id"]), f"id {playbook.id!r} must equal the file name")
+        )
     return (playbook if not problems else None), problems
 
 
-def _is_union_tag(part: int | str) -> bool:
-    return isinstance(part, str) and ("[" in part or part in {"function-after", "function-before"})
-
-
-def _template_problems(playbook: Playbook, node: yaml.Node, path: Path) -> list[Problem]:
+def _template_problems(playbook: Playbook, document: YamlDocument) -> list[Problem]:
+    path, node = document.path, document.root
     problems: list[Problem] = []
     for i, spec in enumerate(playbook.findings):
         texts: list[tuple[list[int | str], str]] = [(["findings", i, "title"], spec.title)]
@@ -121,11 +70,11 @@ def _template_problems(playbook: Playbook, node: yaml.Node, path: Path) -> list[
             try:
                 unknown = [n for n in template.names(text) if n not in SIGNALS]
             except ValueError as exc:
-                problems.append(Problem(path, _line_of(node, loc), str(exc)))
+                problems.append(Problem(path, line_of(node, loc), str(exc)))
                 continue
             if unknown:
                 problems.append(
-                    Problem(path, _line_of(node, loc), f"unknown signal {{{unknown[0]}}} in template")
+                    Problem(path, line_of(node, loc), f"unknown signal {{{unknown[0]}}} in template")
                 )
     return problems
 
@@ -152,9 +101,15 @@ def load_playbooks(extra_dirs: Sequence[Path] = ()) -> list[Playbook]:
 
 
 def validate_paths(paths: Sequence[Path]) -> tuple[list[Playbook], list[Problem]]:
-    """Every playbook and every problem in `paths` (files or directories); for `apigwops playbooks validate`."""
+    """Every playbook and every problem in `paths` (files or directories); for `apigwops playbooks validate`.
+
+    A directory without playbook files is an error (UsageError): validating nothing must not pass in CI.
+    """
     valid: list[Playbook] = []
     problems: list[Problem] = []
+    for directory in paths:
+        if directory.is_dir() and not playbook_files([directory]):
+            raise UsageError(f"no playbook files (*.yaml, *.yml) in {directory}")
     for path in playbook_files(paths):
         playbook, found = check_file(path)
         problems.extend(found)

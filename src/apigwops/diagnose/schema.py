@@ -9,11 +9,12 @@ signals), and text is filled from signals by a template that can only name signa
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from apigwops.diagnose.vocabulary import REQUEST_COLUMNS, SIGNALS, SYMPTOM_FAMILIES
+from apigwops.aws.allowlist import ALLOWED_OPERATIONS
+from apigwops.diagnose.vocabulary import EVIDENCE_CHECKS, REQUEST_COLUMNS, SIGNALS, SYMPTOM_FAMILIES
 from apigwops.evidence.model import ApiType
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
@@ -29,6 +30,26 @@ ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Scalar = str | int | float | bool
 
 _OPERATORS = ("equals", "in_", "contains", "regex", "gt", "gte", "lt", "lte", "present")
+
+
+def _evidence_check(name: str) -> str:
+    if name not in EVIDENCE_CHECKS:
+        raise ValueError(f"unknown evidence check {name!r}; see 'apigwops playbooks vocabulary'")
+    return name
+
+
+def _allowed_action(action: str) -> str:
+    """An IAM action apigwops may use: a playbook cannot ask for a permission the read-only allowlist lacks."""
+    allowed = {a for operations in ALLOWED_OPERATIONS.values() for a in operations.values()}
+    if action not in allowed:
+        if not re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9*]+", action):
+            raise ValueError(f"{action!r} is not an IAM action such as logs:FilterLogEvents")
+        raise ValueError(f"{action!r} is not an action apigwops uses (see 'apigwops iam-policy')")
+    return action
+
+
+EvidenceCheck = Annotated[str, AfterValidator(_evidence_check)]
+IamAction = Annotated[str, AfterValidator(_allowed_action)]
 
 
 class _Strict(BaseModel):
@@ -209,8 +230,8 @@ class Playbook(_Strict):
     description: str = ""
     status: Status = "stable"
     symptoms: list[str]
-    permissions: list[str] = Field(default_factory=list)  # IAM actions the evidence it reads needs
-    evidence: list[str] = Field(default_factory=list)  # evidence sources it reads (checks ids)
+    permissions: list[IamAction] = Field(default_factory=list)  # IAM actions the evidence it reads needs
+    evidence: list[EvidenceCheck] = Field(default_factory=list)  # evidence checks it reads (vocabulary)
     findings: list[FindingSpec] = Field(min_length=1)
     source: str = Field(default="", exclude=True)  # file it came from (set by the loader)
 
@@ -225,14 +246,6 @@ class Playbook(_Strict):
         for name in value:
             if name not in SYMPTOM_FAMILIES:
                 raise ValueError(f"unknown symptom {name!r}; one of: {', '.join(SYMPTOM_FAMILIES)}")
-        return value
-
-    @field_validator("permissions")
-    @classmethod
-    def _iam_actions(cls, value: list[str]) -> list[str]:
-        for action in value:
-            if not re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9*]+", action):
-                raise ValueError(f"{action!r} is not an IAM action such as logs:FilterLogEvents")
         return value
 
     @model_validator(mode="after")

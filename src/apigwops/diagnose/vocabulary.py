@@ -152,3 +152,34 @@ SIGNALS: dict[str, str] = {
     "first_seen": "first matched request (ISO 8601)",
     "last_seen": "last matched request (ISO 8601)",
 }
+
+# What a playbook may list under `evidence:`: the evidence checks it reads (the `checks[].id` of the JSON report,
+# without the `:name` some carry, e.g. `lambda-logs:orders-fn`). Validated offline by the schema; tests tie the
+# list to what the collector really reports (tests/unit/diagnose/test_playbook_fields.py and
+# tests/functional/evidence/test_collect.py), so a renamed check cannot leave a playbook naming a ghost.
+EVIDENCE_CHECKS: dict[str, str] = {
+    "access-logs": "the stage's access log (CloudWatch Logs)",
+    "execution-logs": "REST execution logs (API-Gateway-Execution-Logs_{api-id}/{stage})",
+    "lambda-logs": "each integrated function's log group (/aws/lambda/{name})",
+    "waf-logs": "the web ACL's log group (aws-waf-logs-*)",
+    "waf-sampled-requests": "AWS WAF GetSampledRequests",
+    "waf-metrics": "AWS WAF's CloudWatch metrics (AWS/WAFV2)",
+    "metrics": "the stage's and functions' CloudWatch metrics (sums and averages)",
+    "metrics-percentiles": "latency percentiles (p50, p90, p99)",
+    "token": "the --token checked locally against the authorizer",
+    "config-account": "the account's API Gateway settings (throttle)",
+    "config-routes": "resources and methods, or routes",
+    "config-integrations": "integrations (HTTP and WebSocket APIs)",
+    "config-authorizers": "authorizers",
+    "config-authorizer": "one authorizer's details",
+    "config-usage-plans": "usage plans",
+    "config-usage-plan-keys": "the API keys of a usage plan",
+    "config-usage": "usage of a usage plan's keys",
+    "config-api-keys": "API keys",
+    "config-deployments": "deployments (recent changes)",
+    "config-waf-acl": "the web ACL associated with the stage",
+    "config-waf-logging": "the web ACL's logging configuration",
+    "config-lambda": "each integrated function's configuration",
+    "config-lambda-concurrency": "each function's reserved concurrency",
+    "config-lambda-policy": "each function's resource policy (invoke permission)",
+}

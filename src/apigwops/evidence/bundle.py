@@ -50,6 +50,7 @@ from apigwops.evidence.model import (
     TokenFinding,
 )
 from apigwops.evidence.redact import Redactor
+from apigwops.inputfiles import load_json
 from apigwops.progress import NullProgress, Progress
 from apigwops.timewindow import Window
 
@@ -167,7 +168,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
     """The checked manifest of the bundle at `path` (its directory or its manifest.json)."""
     root = _bundle_root(Path(path))
     try:
-        manifest = json.loads((root / MANIFEST).read_bytes())
+        manifest = load_json((root / MANIFEST).read_bytes())
     except (OSError, ValueError) as exc:
         raise UsageError(f"bundle {root}: {MANIFEST} is damaged ({_short(exc)})") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("bundle_version"), int):
@@ -260,7 +261,7 @@ def _read_config(root: Path, entry: dict[str, Any]) -> tuple[ApiConfig, TokenFin
     if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
         raise UsageError(f"bundle {root}: {name} is damaged (its sha256 differs from the manifest)")
     try:
-        doc = json.loads(data)
+        doc = load_json(data)
         config = _decode(ApiConfig, doc["config"])
         token = _decode(TokenFinding, doc["token"]) if doc.get("token") else None
     except (TypeError, ValueError, KeyError) as exc:

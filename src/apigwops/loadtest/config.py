@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from apigwops.errors import UsageError
-from apigwops.timewindow import parse_duration
+from apigwops.timewindow import MAX_DURATION, parse_duration
 
 DEFAULT_PROD_PATTERN = r"(?i)^(prod|production|live|prd)"
 DEFAULT_MAX_USERS = 1000
@@ -67,9 +67,18 @@ class RunPlan:
 
 
 def parse_run_time(text: str) -> float:
-    """`30s`, `5m`, `1h30m`, or plain seconds; a run without a positive duration is refused."""
+    """`30s`, `5m`, `1h30m`, or plain seconds; a run without a positive, bounded duration is refused.
+
+    Plain seconds get the same ceiling as a written duration (`timewindow.MAX_DURATION`), so that a digit
+    string too long for a float is one line, not an overflow.
+    """
     text = text.strip()
-    seconds = float(text) if re.fullmatch(r"\d+(\.\d+)?", text) else parse_duration(text).total_seconds()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        seconds = float(text)
+        if seconds > MAX_DURATION.total_seconds():  # also inf
+            raise UsageError(f"--run-time {text[:20]}...: longer than {MAX_DURATION.days} days")
+    else:
+        seconds = parse_duration(text).total_seconds()
     if seconds <= 0:
         raise UsageError(f"--run-time must be positive, got {text!r}")
     return seconds

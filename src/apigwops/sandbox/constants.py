@@ -24,6 +24,9 @@ USER_POOL_NAME = "user-pool"
 USER_POOL_CLIENT_NAME = "user-web-client"
 WEB_ACL_NAME = "user-api-acl"
 URL_TAG = "apigwops:sandbox-url"
+# The stage server answers this path itself (200), outside the stage: readiness and `sandbox status` probes
+# are not API traffic, so they never reach the pipeline and leave no log line or metric AWS would not write.
+PROBE_PATH = "/__apigwops/ping"
 
 # Integration timeouts (signals reference §1.3, LIM): REST 29 s default maximum, HTTP APIs 30 s maximum.
 REST_INTEGRATION_TIMEOUT_MS = 29_000

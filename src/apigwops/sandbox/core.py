@@ -165,6 +165,11 @@ class Sandbox:
 
     # -- public API ---------------------------------------------------------------------------------------
     @property
+    def moto_pid(self) -> int | None:
+        """The pid of the moto process this sandbox started (None when it was given `moto_endpoint`)."""
+        return self._moto.pid if self._moto is not None else None
+
+    @property
     def faults(self) -> dict[str, float]:
         return self._faults.rates
 

@@ -1,7 +1,7 @@
 """Fault names, their rates, and parsing `NAME[=RATE]` from the command line.
 
 A fault with rate r makes each request that the fault can affect fail that way with probability r; how it
-shows per API type is decided in `pipeline.py` from the signals reference. A fault that cannot apply to an
+shows per API type is decided in `pipeline.py` and its steps from the signals reference. A fault that cannot apply to an
 API type (no WAF, API keys or usage plans on HTTP APIs, §1.3) leaves that API's requests alone.
 """
 

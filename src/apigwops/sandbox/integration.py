@@ -8,13 +8,29 @@ response 502 (C48), response over 6 MB 502 (C49), Lambda throttled 500 (C38), mi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from email.utils import formatdate
 
 from apigwops.sandbox import constants as c
-from apigwops.sandbox.backend import Invocation, Outcome, lambda_proxy_response
+from apigwops.sandbox.backend import Invocation, LambdaBackend, Outcome, lambda_proxy_response
+from apigwops.sandbox.exchange import Recorded, StageReply, StageRequest
+from apigwops.sandbox.faults import FaultSet
+from apigwops.sandbox.responses import gateway_error, http_error, http_headers, rest_headers
 
-if TYPE_CHECKING:
-    from apigwops.sandbox.pipeline import Pipeline, Recorded, StageReply, StageRequest
+
+@dataclass(frozen=True)
+class IntegrationContext:
+    """What the integration step needs from its stage: the function, the simulated Lambda service, faults, dice."""
+
+    function_arn: str
+    backend: LambdaBackend
+    faults: FaultSet
+    rng: random.Random
+
 
 HTTP_PERMISSION_ERROR = (
     "The IAM role configured on the integration or API Gateway doesn't have permissions to call the "
@@ -44,12 +60,12 @@ def _http_function_error(message: str) -> str:
 
 
 def integrate(
-    stage: Pipeline, req: StageRequest, rec: Recorded, route: c.Route, path_id: str | None
+    lam: IntegrationContext, req: StageRequest, rec: Recorded, route: c.Route, path_id: str | None
 ) -> StageReply:
-
+    """The Lambda proxy integration's answer, or the gateway's when the integration fails."""
     ctx = rec.context
-    rest = stage.rest
-    uri = f"https://lambda.{c.REGION}.amazonaws.com/2015-03-31/functions/{stage.api.function_arn}/invocations"
+    rest = rec.rest
+    uri = f"https://lambda.{c.REGION}.amazonaws.com/2015-03-31/functions/{lam.function_arn}/invocations"
     if rest:
         rec.exec_lines += [
             f"Starting execution for request: {ctx['requestId']}",
@@ -57,13 +73,13 @@ def integrate(
             f"Endpoint request URI: {uri}",
             f"Sending request to {uri}",
         ]
-    faults = stage.faults
+    faults = lam.faults
     for name, (line, status) in TRANSPORT_FAULTS.items():
         if (rest or name != "mapping-error") and faults.hit(name):
             if name != "mapping-error":  # a mapping failure never reaches the backend
-                _integration_latency(rec, stage.rng.uniform(1.0, 30.0))
+                _integration_latency(rec, lam.rng.uniform(1.0, 30.0))
             if not rest:
-                return _http_500(stage, rec, line.removeprefix(CONFIG_ERROR))
+                return _http_500(rec, line.removeprefix(CONFIG_ERROR))
             rec.exec_lines.append(line)
             ctx["integration.error"] = line
             response = (
@@ -73,15 +89,15 @@ def integrate(
                 if name == "mapping-error"
                 else "integration-config"
             )
-            return stage.gateway_error(rec, response)
+            return gateway_error(rec, response)
     if faults.hit("permission-missing"):
-        _integration_latency(rec, stage.rng.uniform(1.0, 4.0))
+        _integration_latency(rec, lam.rng.uniform(1.0, 4.0))
         if rest:
-            return _rest_config_error(stage, rec, "Invalid permissions on Lambda function")
-        return _http_500(stage, rec, HTTP_PERMISSION_ERROR)
+            return _rest_config_error(rec, "Invalid permissions on Lambda function")
+        return _http_500(rec, HTTP_PERMISSION_ERROR)
     if faults.hit("lambda-throttled"):
         rec.lambda_throttled = True
-        _integration_latency(rec, stage.rng.uniform(3.0, 9.0))
+        _integration_latency(rec, lam.rng.uniform(3.0, 9.0))
         lambda_rid = _uuid()
         ctx["integration.requestId"] = lambda_rid
         ctx["integration.integrationStatus"] = "429"
@@ -89,14 +105,15 @@ def integrate(
             rec.exec_lines.append(
                 f"Lambda invocation failed with status: 429. Lambda request id: {lambda_rid}"
             )
-            return _rest_config_error(stage, rec, "Rate Exceeded.")
-        return _http_500(stage, rec, "Rate Exceeded.")
+            return _rest_config_error(rec, "Rate Exceeded.")
+        return _http_500(rec, "Rate Exceeded.")
     outcome: Outcome = "ok"
-    extra: dict[str, float | int] = {}
+    backend_status: int | None = None
+    min_duration_ms: float | None = None
     if faults.hit("lambda-timeout"):
         outcome = "timeout"
     elif faults.hit("integration-timeout"):
-        extra["min_duration_ms"] = stage.rng.uniform(31_000.0, 45_000.0)
+        min_duration_ms = lam.rng.uniform(31_000.0, 45_000.0)
     elif faults.hit("lambda-error"):
         outcome = "error"
     elif faults.hit("malformed-response"):
@@ -104,26 +121,33 @@ def integrate(
     elif faults.hit("response-too-large"):
         outcome = "too-large"
     elif faults.hit("backend-5xx"):
-        extra["backend_status"] = 500
+        backend_status = 500
     elif faults.hit("backend-429"):
-        extra["backend_status"] = 429
-    if faults.hit("slow-integration") and "min_duration_ms" not in extra and outcome == "ok":
-        extra["min_duration_ms"] = stage.rng.uniform(2_000.0, 8_000.0)
-    inv = stage.invoke(route, path_id, outcome, **extra)
+        backend_status = 429
+    if faults.hit("slow-integration") and min_duration_ms is None and outcome == "ok":
+        min_duration_ms = lam.rng.uniform(2_000.0, 8_000.0)
+    inv = lam.backend.invoke(
+        route_key=route.route_key,
+        path_id=path_id,
+        outcome=outcome,
+        force_cold=faults.hit("cold-starts"),
+        backend_status=backend_status,
+        min_duration_ms=min_duration_ms or 0.0,
+    )
     rec.invocation = inv
     ctx["integration.requestId"] = inv.request_id
     env = inv.environment
-    release = lambda: stage.backend.release(env)  # noqa: E731
+    release = lambda: lam.backend.release(env)  # noqa: E731
     took = inv.duration_ms + (inv.init_ms or 0.0) + LAMBDA_OVERHEAD_MS
     limit = c.REST_INTEGRATION_TIMEOUT_MS if rest else c.HTTP_INTEGRATION_TIMEOUT_MS
     if took > limit:
         rec.integration_latency_ms = float(limit)
-        reply = _timeout(stage, rec)
+        reply = _timeout(rec)
     else:
         rec.integration_latency_ms = took
         ctx["integration.latency"] = str(round(took))
         ctx["integration.integrationStatus"] = "200"
-        reply = _from_function(stage, rec, inv, round(took))
+        reply = _from_function(rec, inv, round(took))
     reply.release = release
     return reply
 
@@ -134,38 +158,34 @@ def _integration_latency(rec: Recorded, ms: float) -> None:
 
 
 def _uuid() -> str:
-    import uuid
-
     return str(uuid.uuid4())
 
 
-def _timeout(stage: Pipeline, rec: Recorded) -> StageReply:
+def _timeout(rec: Recorded) -> StageReply:
     ctx = rec.context
     ctx["integration.latency"] = str(round(rec.integration_latency_ms or 0))
-    if stage.rest:
+    if rec.rest:
         rec.exec_lines.append("Execution failed due to a timeout error")
-        return stage.gateway_error(rec, "integration-timeout")
+        return gateway_error(rec, "integration-timeout")
     # HTTP APIs: 503 Service Unavailable at the integration timeout (§4.6 C52).
-    return stage.http_error(rec, 503, "INTEGRATION_TIMEOUT", "Service Unavailable")
+    return http_error(rec, 503, "INTEGRATION_TIMEOUT", "Service Unavailable")
 
 
-def _rest_config_error(stage: Pipeline, rec: Recorded, what: str) -> StageReply:
+def _rest_config_error(rec: Recorded, what: str) -> StageReply:
     line = f"Execution failed due to configuration error: {what}"
     rec.exec_lines.append(line)
     rec.context["integration.error"] = line
-    return stage.gateway_error(rec, "integration-config")
+    return gateway_error(rec, "integration-config")
 
 
-def _http_500(stage: Pipeline, rec: Recorded, integration_error: str) -> StageReply:
+def _http_500(rec: Recorded, integration_error: str) -> StageReply:
     rec.context["integration.error"] = integration_error
-    return stage.http_error(rec, 500, "INTEGRATION_FAILURE", "Internal Server Error")
+    return http_error(rec, 500, "INTEGRATION_FAILURE", "Internal Server Error")
 
 
-def _from_function(stage: Pipeline, rec: Recorded, inv: Invocation, took_ms: int) -> StageReply:
-    from apigwops.sandbox.pipeline import StageReply
-
+def _from_function(rec: Recorded, inv: Invocation, took_ms: int) -> StageReply:
     ctx = rec.context
-    rest = stage.rest
+    rest = rec.rest
     if rest:
         rec.exec_lines.append(f"Received response. Status: 200, Integration latency: {took_ms} ms")
     if inv.function_error:
@@ -178,8 +198,8 @@ def _from_function(stage: Pipeline, rec: Recorded, inv: Invocation, took_ms: int
                 f"Lambda request id: {inv.request_id}",
             ]
             ctx["integration.error"] = f"Lambda Customer Function Error:{message}"
-            return stage.gateway_error(rec, "function-error")
-        return _http_500(stage, rec, _http_function_error(message))
+            return gateway_error(rec, "function-error")
+        return _http_500(rec, _http_function_error(message))
     body = lambda_proxy_response(inv)
     if inv.outcome == "malformed":
         if rest:
@@ -190,9 +210,8 @@ def _from_function(stage: Pipeline, rec: Recorded, inv: Invocation, took_ms: int
             ctx["integration.error"] = (
                 "Execution failed due to configuration error: Malformed Lambda proxy response"
             )
-            return stage.gateway_error(rec, "function-error")
+            return gateway_error(rec, "function-error")
         return _http_500(
-            stage,
             rec,
             "The response from the Lambda function doesn't match the format that API Gateway expects. "
             "Check your Lambda function code and try again.",
@@ -207,20 +226,15 @@ def _from_function(stage: Pipeline, rec: Recorded, inv: Invocation, took_ms: int
             + "}",
             "Successfully completed execution",
         ]
-        headers = stage.rest_headers(rec)
+        headers = rest_headers(rec)
     else:
-        headers = stage.http_headers(rec)
+        headers = http_headers(rec)
     return StageReply(inv.status_code, inv.body.encode(), headers, 0.0)
 
 
 def _http_date() -> str:
-    from email.utils import formatdate
-
     return formatdate(usegmt=True)
 
 
 def _trace_id() -> str:
-    import os
-    import time
-
     return f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"

@@ -3,8 +3,11 @@
 REST (signals reference §1.1): WAF, route match (403 Missing Authentication Token), Cognito authorizer,
 API key and usage plan (403 / 429), then the Lambda proxy integration with its failure modes. HTTP APIs
 (§1.3): route match (404), JWT authorizer, integration; no WAF, API keys or execution logs. The result is the
-reply to send plus everything AWS would record about the request (`Recorded`), which `records.py` turns
-into log lines and metrics. Latencies are virtual milliseconds, as AWS would log them; the reply's `delay_s`
+reply to send plus everything AWS would record about the request (`Recorded`, in `exchange.py`), which
+`records.py` turns into log lines and metrics. Each step lives in its own module and gets a small context with
+only what it needs (`WafContext`, `AuthorizerContext`, `UsagePlanContext`, `IntegrationContext`); gateway
+error replies come from `responses.py`. This module orders the steps and decides what no step owns (route
+match, resource policy, stage and account throttling). Latencies are virtual milliseconds, as AWS would log them; the reply's `delay_s`
 is the scaled wall time the stage waits before answering.
 """
 
@@ -17,54 +20,21 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from apigwops.sandbox import constants as c
-from apigwops.sandbox.backend import Invocation, LambdaBackend, Outcome
+from apigwops.sandbox.authorizer_step import AuthorizerContext, authorize
+from apigwops.sandbox.backend import LambdaBackend
+from apigwops.sandbox.exchange import Recorded, StageReply, StageRequest
 from apigwops.sandbox.faults import FaultSet
+from apigwops.sandbox.integration import IntegrationContext, integrate
 from apigwops.sandbox.limits import UsagePlanLimiter
-from apigwops.sandbox.responses import REST_ERRORS, GatewayError, error_body
+from apigwops.sandbox.responses import gateway_error, http_error
 from apigwops.sandbox.tokens import TokenAuthority
-from apigwops.sandbox.waf import COUNTRY_HEADER, WafRequest, WafVerdict, WebAcl
-
-
-@dataclass(frozen=True)
-class StageRequest:
-    method: str
-    path: str  # as received, including the stage: /prod/users/7
-    query: str
-    headers: dict[str, str]  # lower-case names
-    body: bytes
-    peer_ip: str
-
-
-@dataclass
-class StageReply:
-    status: int
-    body: bytes
-    headers: list[tuple[str, str]]
-    delay_s: float
-    release: Callable[[], None] | None = None
-
-
-@dataclass
-class Recorded:
-    """What AWS would know about one request; `records.py` renders it."""
-
-    api_type: c.ApiType
-    start_s: float
-    context: dict[str, str]
-    exec_lines: list[str] = field(default_factory=list)
-    invocation: Invocation | None = None
-    lambda_throttled: bool = False
-    integration_latency_ms: float | None = None
-    authorizer_latency_ms: float = 0.0
-    response_latency_ms: float = 0.0
-    waf: WafVerdict | None = None
-    waf_request: WafRequest | None = None
-    status: int = 200
+from apigwops.sandbox.usage_plan_step import UsagePlanContext, check_usage_plan
+from apigwops.sandbox.waf import WebAcl
+from apigwops.sandbox.waf_step import WafContext, screen
 
 
 @dataclass(frozen=True)
@@ -119,14 +89,15 @@ class Pipeline:
     ) -> None:
         self.api = api
         self.faults = faults
-        self.tokens = tokens
-        self.limiter = limiter
-        self.backend = backend
-        self.web_acl = web_acl
         self.time_scale = time_scale
         self.rng = rng
         self.on_record = on_record
         self.rest = api.api_type == "REST"
+        # One dice (`rng`) for every step, drawn in request order: a seed gives the same traffic as before.
+        self._waf = WafContext(web_acl, faults, rng) if self.rest and web_acl is not None else None
+        self._authorizer = AuthorizerContext(api.authorizer_id, tokens, faults, rng)
+        self._usage_plans = UsagePlanContext(api.api_id, api.keys, api.key_ids, api.plan_ids, limiter, faults)
+        self._integration = IntegrationContext(api.function_arn, backend, faults, rng)
 
     # -- entry point -------------------------------------------------------------------------------------
     def handle(self, req: StageRequest) -> StageReply:
@@ -173,10 +144,8 @@ class Pipeline:
     # -- the decision, step by step ----------------------------------------------------------------------
     def _decide(self, req: StageRequest, rec: Recorded) -> StageReply:
         ctx = rec.context
-        if self.rest and self.web_acl is not None:
-            blocked = self._waf(req, rec)
-            if blocked:
-                return self.gateway_error(rec, "waf-filtered")
+        if self._waf is not None and screen(self._waf, req, rec):
+            return gateway_error(rec, "waf-filtered")
         stage_prefix = f"/{c.STAGE}"
         sub_path = req.path[len(stage_prefix) :] if req.path.startswith(stage_prefix + "/") else None
         matched = match_route(req.method, sub_path) if sub_path else None
@@ -184,8 +153,8 @@ class Pipeline:
             # REST: 403 Missing Authentication Token, never in execution logs (§4.2 C11, KCMISS);
             # HTTP APIs: 404 Not Found (§4.8 C62).
             if self.rest:
-                return self.gateway_error(rec, "missing-auth-token")
-            return self.http_error(rec, 404, "-", "Not Found")
+                return gateway_error(rec, "missing-auth-token")
+            return http_error(rec, 404, "-", "Not Found")
         route, path_id = matched
         if self.rest:
             ctx["resourcePath"] = route.path
@@ -196,101 +165,20 @@ class Pipeline:
                 arn = f"arn:aws:execute-api:{c.REGION}:{c.ACCOUNT_ID}:{self.api.api_id}/{c.STAGE}/{route.method}{sub_path}"
                 message = f"User: anonymous is not authorized to perform: execute-api:Invoke on resource: {arn} with an explicit deny"
                 rec.exec_lines.append(message)
-                return self.gateway_error(rec, "resource-policy-deny", message)
+                return gateway_error(rec, "resource-policy-deny", message)
         else:
             ctx["routeKey"] = route.route_key
         if route.auth:
-            denied = self._authorize(req, rec)
+            denied = authorize(self._authorizer, req, rec)
             if denied is not None:
                 return denied
         if self.rest and route.api_key:
-            denied = self._usage_plan(req, rec, route)
+            denied = check_usage_plan(self._usage_plans, req, rec, route)
             if denied is not None:
                 return denied
         if self.faults.hit("stage-throttled") or self.faults.hit("account-throttled"):
             # Stage/route or account token bucket (§4.3 C30/C31): same client signal, told apart by config.
             if self.rest:
-                return self.gateway_error(rec, "throttled")
-            return self.http_error(rec, 429, "THROTTLED", "Too Many Requests")
-        return self._integrate(req, rec, route, path_id)
-
-    def _waf(self, req: StageRequest, rec: Recorded) -> bool:
-        assert self.web_acl is not None
-        forwarded = req.headers.get("x-forwarded-for", "").split(",")[0].strip() or None
-        wreq = WafRequest(
-            client_ip=req.peer_ip,
-            forwarded_ip=forwarded,
-            country=req.headers.get(COUNTRY_HEADER, "US").upper(),
-            method=req.method,
-            uri=req.path,
-            args=req.query,
-            body=req.body.decode("utf-8", "replace"),
-            headers=tuple((k, v) for k, v in req.headers.items()),
-        )
-        verdict = self.web_acl.evaluate(
-            wreq, force_sqli=self.faults.hit("waf-sqli"), force_rate=self.faults.hit("waf-rate-limit")
-        )
-        rec.waf, rec.waf_request = verdict, wreq
-        ctx = rec.context
-        ctx["waf.latency"] = str(self.rng.randint(1, 3))
-        ctx["waf.status"] = "403" if verdict.blocked else "200"
-        ctx["wafResponseCode"] = "WAF_BLOCK" if verdict.blocked else "WAF_ALLOW"
-        return verdict.blocked
-
-    def _authorize(self, req: StageRequest, rec: Recorded) -> StageReply | None:
-        from apigwops.sandbox.authorizer_step import authorize
-
-        return authorize(self, req, rec)
-
-    def _usage_plan(self, req: StageRequest, rec: Recorded, route: c.Route) -> StageReply | None:
-        from apigwops.sandbox.usage_plan_step import check_usage_plan
-
-        return check_usage_plan(self, req, rec, route)
-
-    def _integrate(self, req: StageRequest, rec: Recorded, route: c.Route, path_id: str | None) -> StageReply:
-        from apigwops.sandbox.integration import integrate
-
-        return integrate(self, req, rec, route, path_id)
-
-    # -- gateway answers ---------------------------------------------------------------------------------
-    def gateway_error(self, rec: Recorded, name: str, message: str | None = None) -> StageReply:
-        if not self.rest:
-            raise AssertionError(f"REST gateway response {name} on an HTTP API")
-        error: GatewayError = REST_ERRORS[name]
-        if message is not None:
-            error = GatewayError(error.response_type, error.status, message, error.error_type)
-        ctx = rec.context
-        ctx["error.responseType"] = error.response_type
-        ctx["error.message"] = error.message if error.message is not None else "-"
-        return StageReply(
-            error.status,
-            error_body("REST", error.status, error.message),
-            [*self.rest_headers(rec), ("x-amzn-ErrorType", error.error_type)],
-            0.0,
-        )
-
-    def http_error(self, rec: Recorded, status: int, response_type: str, message: str) -> StageReply:
-        ctx = rec.context
-        ctx["error.responseType"] = response_type
-        ctx["error.message"] = message
-        return StageReply(status, error_body("HTTP", status, message), self.http_headers(rec), 0.0)
-
-    def rest_headers(self, rec: Recorded) -> list[tuple[str, str]]:
-        ctx = rec.context
-        return [
-            ("Content-Type", "application/json"),
-            ("x-amzn-RequestId", ctx["requestId"]),
-            ("x-amz-apigw-id", ctx["extendedRequestId"]),
-        ]
-
-    def http_headers(self, rec: Recorded) -> list[tuple[str, str]]:
-        return [("Content-Type", "application/json"), ("apigw-requestid", rec.context["requestId"])]
-
-    def invoke(self, route: c.Route, path_id: str | None, outcome: Outcome, **kw: Any) -> Invocation:
-        return self.backend.invoke(
-            route_key=route.route_key,
-            path_id=path_id,
-            outcome=outcome,
-            force_cold=self.faults.hit("cold-starts"),
-            **kw,
-        )
+                return gateway_error(rec, "throttled")
+            return http_error(rec, 429, "THROTTLED", "Too Many Requests")
+        return integrate(self._integration, req, rec, route, path_id)

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from apigwops.sandbox import constants as c
-from apigwops.sandbox.pipeline import Recorded
+from apigwops.sandbox.exchange import Recorded
 from apigwops.sandbox.telemetry import Dimensions, Sink, render_access_log
 from apigwops.sandbox.waf import log_record
 

@@ -4,6 +4,9 @@ REST values come from the gateway-response table and the client-signal table (si
 `x-amzn-ErrorType` on every gateway error, 4xx bodies without a space after the colon (content lengths 23,
 26 and 31 observed) and 5xx bodies with one. HTTP APIs answer with their own short bodies, no
 `x-amzn-ErrorType`, and `apigw-requestid` (§1.3, §3.2, §4.6).
+
+The reply builders (`gateway_error`, `http_error`, and the headers of every answer) also note in the request's
+`$context` what the access log shows for a gateway error (`error.responseType`, `error.message`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 from dataclasses import dataclass
 
 from apigwops.sandbox.constants import ApiType
+from apigwops.sandbox.exchange import Recorded, StageReply
 
 
 @dataclass(frozen=True)
@@ -79,3 +83,44 @@ def error_body(api_type: ApiType, status: int, message: str | None) -> bytes:
     if status >= 500:
         return json.dumps({"message": message}).encode()  # REST 5xx: {"message": "Internal server error"}
     return json.dumps({"message": message}, separators=(",", ":")).encode()
+
+
+def gateway_error(rec: Recorded, name: str, message: str | None = None) -> StageReply:
+    """A REST gateway response from `REST_ERRORS` (`message` replaces its text, e.g. a resource-policy deny)."""
+    if not rec.rest:
+        raise AssertionError(f"REST gateway response {name} on an HTTP API")
+    error = REST_ERRORS[name]
+    if message is not None:
+        error = GatewayError(error.response_type, error.status, message, error.error_type)
+    ctx = rec.context
+    ctx["error.responseType"] = error.response_type
+    ctx["error.message"] = error.message if error.message is not None else "-"
+    return StageReply(
+        error.status,
+        error_body("REST", error.status, error.message),
+        [*rest_headers(rec), ("x-amzn-ErrorType", error.error_type)],
+        0.0,
+    )
+
+
+def http_error(rec: Recorded, status: int, response_type: str, message: str) -> StageReply:
+    """An HTTP API's own answer: its short body, `apigw-requestid`, no error type header."""
+    ctx = rec.context
+    ctx["error.responseType"] = response_type
+    ctx["error.message"] = message
+    return StageReply(status, error_body("HTTP", status, message), http_headers(rec), 0.0)
+
+
+def rest_headers(rec: Recorded) -> list[tuple[str, str]]:
+    """Headers of every REST answer, error or not (§3.2)."""
+    ctx = rec.context
+    return [
+        ("Content-Type", "application/json"),
+        ("x-amzn-RequestId", ctx["requestId"]),
+        ("x-amz-apigw-id", ctx["extendedRequestId"]),
+    ]
+
+
+def http_headers(rec: Recorded) -> list[tuple[str, str]]:
+    """Headers of every HTTP API answer (§3.2)."""
+    return [("Content-Type", "application/json"), ("apigw-requestid", rec.context["requestId"])]

@@ -2,6 +2,8 @@
 
 One threaded HTTP server per API (each has its own base URL, like an execute-api host); the reply waits
 the scaled latency before it is written, so clients see the timing AWS would show, sped up by the time scale.
+`GET PROBE_PATH` is answered by the server itself, before the pipeline: it tells a probe that the stage serves
+without making a request AWS would log.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from apigwops.sandbox.pipeline import Pipeline, StageRequest
+from apigwops.sandbox.constants import PROBE_PATH
+from apigwops.sandbox.exchange import StageRequest
+from apigwops.sandbox.pipeline import Pipeline
 
 MAX_BODY = 10 * 1024 * 1024
 
@@ -63,6 +67,9 @@ def _stage_handler(server: StageServer) -> type[BaseHTTPRequestHandler]:
             if pipeline is None:
                 self.send_error(503)
                 return
+            if self.command == "GET" and self.path == PROBE_PATH:
+                self._probe_reply()
+                return
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(min(length, MAX_BODY)) if length else b""
             parts = urlsplit(self.path)
@@ -88,6 +95,14 @@ def _stage_handler(server: StageServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(reply.body)
+
+        def _probe_reply(self) -> None:
+            body = b'{"answering":true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve
 

@@ -48,6 +48,7 @@ class SandboxState:
     time_scale: float = 0.01
     log_file: str = ""
     started_at: str = ""
+    moto_pid: int = 0  # moto's process (a child of `pid`, in its process group); 0 in older state files
 
     def env(self) -> dict[str, str]:
         """Environment that points the CLI (or the AWS CLI) at the sandbox's moto."""
@@ -99,5 +100,14 @@ def save_state(state: SandboxState, path: Path | None = None) -> Path:
     return target
 
 
-def clear_state(path: Path | None = None) -> None:
-    (path or state_path()).unlink(missing_ok=True)
+def clear_state(path: Path | None = None, *, pid: int | None = None) -> None:
+    """Remove the state file; with `pid`, only while it still records that sandbox (not a newer one's)."""
+    target = path or state_path()
+    if pid is not None:
+        try:
+            current = load_state(target)
+        except UsageError:
+            current = None  # unreadable: nobody's, remove it
+        if current is not None and current.pid != pid:
+            return
+    target.unlink(missing_ok=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.builders.stage import ONSET_MINUTE, healthy
 from tests.conftest import run_cli
-from tests.unit.diagnose.builder import ONSET_MINUTE, healthy
 
 
 def test_validate_points_at_file_and_line_with_exit_2(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from apigwops.cli import app, run
 from apigwops.errors import UsageError
 from apigwops.evidence.model import Evidence
-from tests.unit.diagnose.builder import ONSET_MINUTE, START, Stage, healthy
+from tests.builders.stage import ONSET_MINUTE, START, Stage, healthy
 
 SECRET_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQtdXNlciJ9.c2lnbmF0dXJlLXNlY3JldC12YWx1ZQ"
 WINDOW = ["--start", "2026-11-24T01:00:00Z", "--end", "2026-11-24T01:30:00Z"]

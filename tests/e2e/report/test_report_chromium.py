@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from tests.unit.bundle.synthetic import make_evidence, make_report_json
+from tests.builders.incident import make_evidence, make_report_json
 
 from apigwops.report.html import render_incident_html
 from apigwops.report.svg import COLORS

@@ -11,31 +11,11 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import run_cli
+from tests.e2e.sandbox.procs import alive as _alive
+from tests.e2e.sandbox.procs import children as _children
 from tests.functional.sandbox.helpers import call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-cli")]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            if ppid == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def test_up_status_fault_down(tmp_path: Path) -> None:
@@ -64,7 +44,14 @@ def test_up_status_fault_down(tmp_path: Path) -> None:
 
         status = run_cli("-o", "json", "sandbox", "status", "--show-secrets", env=env)
         assert status.exit_code == 0
-        assert json.loads(status.stdout)["api_keys"]["internal"] == key
+        live = json.loads(status.stdout)
+        assert live["api_keys"]["internal"] == key
+        assert (live["running"], live["problems"]) == (True, [])
+        assert live["processes"] == {
+            "sandbox": {"pid": pid, "alive": True, "answering": True},
+            "moto": {"pid": children[0], "alive": True, "answering": True},
+        }
+        assert [s["answering"] for s in live["stages"]] == [True, True]
 
         table = run_cli("-o", "table", "sandbox", "status", env=env)
         assert table.exit_code == 0

@@ -11,6 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from apigwops.diagnose.vocabulary import EVIDENCE_CHECKS
 from apigwops.errors import UsageError
 from apigwops.evidence import collect, sources
 from apigwops.evidence.collect import gather
@@ -267,6 +268,8 @@ def test_collect_evidence_resolves_then_fans_out(
     assert evidence.check("access-logs").status == "ok"
     assert list(evidence.requests["request_id"]) == ["r2"]  # --route keeps that route's requests
     assert json.dumps([c.as_json() for c in evidence.checks])  # the checks serialise for the JSON report
+    # every check a playbook might list under `evidence:` is in the vocabulary the schema validates against
+    assert {c.id.split(":")[0] for c in evidence.checks} <= set(EVIDENCE_CHECKS)
 
 
 def test_operation_an_emulator_lacks_is_skipped_not_an_error(runtime: Runtime, moto_endpoint: str) -> None:

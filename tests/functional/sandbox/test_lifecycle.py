@@ -12,7 +12,7 @@ pytestmark = pytest.mark.xdist_group("sandbox-lifecycle")
 
 
 def _gone(pid: int, wait_s: float = 5.0) -> bool:
-    from apigwops.sandbox.daemon import pid_alive
+    from apigwops.sandbox.processes import pid_alive
 
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:

@@ -13,7 +13,7 @@ from apigwops.errors import UsageError
 from apigwops.evidence.bundle import BUNDLE_VERSION, TABLES, read_bundle, read_manifest, write_bundle
 from apigwops.evidence.model import WAF_COLUMNS
 from apigwops.progress import RecordingProgress
-from tests.unit.bundle.synthetic import CLIENT_IPS, NOISY_IP, SECRETS, make_evidence
+from tests.builders.incident import CLIENT_IPS, NOISY_IP, SECRETS, make_evidence
 
 REDACTED_COLUMNS = {"execution_logs": ["message"], "lambda_logs": ["message"], "waf": ["uri"]}
 

@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 
 from apigwops.evidence.redact import REDACTED, Redactor
-from tests.unit.bundle.synthetic import API_KEY, BASIC, COOKIE, JWT, QUERY_TOKEN
+from tests.builders.incident import API_KEY, BASIC, COOKIE, JWT, QUERY_TOKEN
 
 
 def test_execution_log_header_map_loses_credentials_but_keeps_other_headers() -> None:

@@ -14,7 +14,7 @@ from apigwops.evidence.bundle import read_bundle, write_bundle
 from apigwops.report.html import render_incident_html
 from apigwops.report.timeline import bucket_seconds_for, build_timeline
 from apigwops.timewindow import Window
-from tests.unit.bundle.synthetic import DEPLOYED, ONSET, START, make_evidence, make_report_json
+from tests.builders.incident import DEPLOYED, ONSET, START, make_evidence, make_report_json
 
 EVIL = '<script>alert("x")</script><img src=https://evil.example/x.png>'
 

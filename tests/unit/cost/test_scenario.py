@@ -117,7 +117,7 @@ def test_bad_scenario_names_file_line_field(
 
 def test_invalid_yaml_and_missing_file(tmp_path: Path, catalog: Catalog) -> None:
     message = error_of(write(tmp_path, "tiers:\n  free: [1, 2\n"), catalog)
-    assert "not valid YAML" in message
+    assert "invalid YAML" in message
     assert ":3:" in message
     assert "cannot read" in error_of(tmp_path / "nope.yaml", catalog)
     assert "must be a mapping" in error_of(write(tmp_path, "- 1\n- 2\n"), catalog)

@@ -10,7 +10,7 @@ from apigwops.cost.allocation import UNATTRIBUTED
 from apigwops.cost.catalog import Catalog, load_catalog
 from apigwops.cost.estimator import estimate
 from apigwops.cost.model import Options, Usage, UsagePlanTier
-from apigwops.cost.money import cents, graduated_cost
+from apigwops.cost.money import cents, graduated
 from apigwops.cost.units import http_metered_requests, parse_count, websocket_metered_messages
 from apigwops.errors import UsageError
 
@@ -95,6 +95,29 @@ def test_parse_count_rejects(text: str) -> None:
         parse_count(text)
 
 
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (float("nan"), "not a finite number"),
+        (float("inf"), "not a finite number"),
+        (D("Infinity"), "not a finite number"),
+        (10**29, "too large"),
+        ("999999999999999999999999T", "too large"),
+        ("1000.000001T", "too large"),
+    ],
+)
+def test_parse_count_refuses_non_finite_and_absurd(value: object, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        parse_count(value)  # type: ignore[arg-type]
+    assert parse_count("1000T") == 10**15  # the bound itself is accepted
+
+
+def test_a_bill_beyond_any_real_one_is_a_usage_error(catalog: Catalog) -> None:
+    usage = Usage(api_type="http", requests=D(10**15), request_kb=D(10**15))
+    with pytest.raises(UsageError, match=r"api-requests: .* beyond any real bill"):
+        estimate(usage, catalog)
+
+
 def test_free_tier_switch_subtracts_the_allowance(catalog: Catalog) -> None:
     usage = Usage(api_type="rest", requests=D(5_000_000))
     assert cents(estimate(usage, catalog, Options(free_tier=False)).total_usd) == D("17.50")
@@ -138,7 +161,7 @@ def test_graduated_cost_ignores_tier_order() -> None:
     from apigwops.cost.money import PriceTier
 
     tiers = [PriceTier(D(10), D(1)), PriceTier(D(0), D(2))]
-    assert graduated_cost(D(15), tiers) == D(25)
+    assert sum(s.usd for s in graduated(D(15), tiers)) == D(25)
 
 
 def test_waf_and_cache_refused_on_http(catalog: Catalog) -> None:

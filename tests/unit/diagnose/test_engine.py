@@ -12,8 +12,7 @@ from apigwops.diagnose.loader import load_playbooks
 from apigwops.diagnose.triage import Bucket, find_onset
 from apigwops.errors import UsageError
 from apigwops.evidence.model import Check
-
-from .builder import FUNCTION, ONSET_MINUTE, START, Stage, healthy
+from tests.builders.stage import FUNCTION, ONSET_MINUTE, START, Stage, healthy
 
 PLAYBOOKS = load_playbooks()
 

@@ -8,8 +8,7 @@ import pandas as pd
 
 from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.loader import load_playbooks
-
-from .builder import ONSET_MINUTE, Stage, healthy
+from tests.builders.stage import ONSET_MINUTE, Stage, healthy
 
 PLAYBOOKS = load_playbooks()
 

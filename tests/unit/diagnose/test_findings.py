@@ -15,8 +15,7 @@ from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.loader import load_playbooks
 from apigwops.diagnose.report import Report
 from apigwops.evidence.model import ApiKey, Authorizer, Change, LambdaFunction, Route, TokenFinding, UsagePlan
-
-from .builder import FUNCTION, ONSET_MINUTE, START, Stage, healthy, http_route, lambda_route
+from tests.builders.stage import FUNCTION, ONSET_MINUTE, START, Stage, healthy, http_route, lambda_route
 
 N = 120  # incident requests in every scenario
 PLAYBOOKS = load_playbooks()

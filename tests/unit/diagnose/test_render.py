@@ -11,8 +11,7 @@ from apigwops.diagnose.loader import load_playbooks
 from apigwops.render.diagnose_markdown import to_markdown
 from apigwops.render.diagnose_table import render_table
 from apigwops.render.sparkline import sparkline
-
-from .builder import ONSET_MINUTE, healthy
+from tests.builders.stage import ONSET_MINUTE, healthy
 
 PLAYBOOKS = load_playbooks()
 

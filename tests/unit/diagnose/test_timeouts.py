@@ -8,8 +8,7 @@ import pytest
 
 from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.loader import load_playbooks
-
-from .builder import ONSET_MINUTE, Stage, healthy
+from tests.builders.stage import ONSET_MINUTE, Stage, healthy
 
 N = 40
 PLAYBOOKS = load_playbooks()

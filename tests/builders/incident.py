@@ -1,24 +1,19 @@
-"""A realistic synthetic Evidence for bundle and report tests: a REST stage with a Lambda timeout incident.
+"""The incident the bundle and report tests share: a REST stage with a Lambda timeout, built with `stage.Stage`.
 
 Thirty minutes of traffic; from minute 12 (two minutes after a deployment) a share of requests ends in 504
 after ~29 s, with the execution-log and Lambda-log lines AWS writes for it (see the signals reference, 9.3/9.4).
 Secrets are planted where real logs carry them (request headers, query strings, a data-traced body, a WAF
-record) so that tests can prove none of them reaches a bundle. Dtypes follow the access-log parser's
-(`string`, `Int64`, `Float64`, `datetime64[ms, UTC]`).
+record) so that tests can prove none of them reaches a bundle. The tables are typed by the one builder
+(`stage.typed_frame`), as the collectors type them.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
-
-import pandas as pd
+from datetime import timedelta
+from typing import Any
 
 from apigwops.evidence.model import (
-    ACCESS_LOG_FIELDS,
-    ACCESS_LOG_FLOAT_COLUMNS,
-    ACCESS_LOG_INT_COLUMNS,
-    DERIVED_COLUMNS,
     ApiConfig,
     ApiInfo,
     ApiKey,
@@ -32,9 +27,8 @@ from apigwops.evidence.model import (
     TokenFinding,
     UsagePlan,
 )
-from apigwops.timewindow import Window
+from tests.builders.stage import START, Stage
 
-START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 END = START + timedelta(minutes=30)
 ONSET = START + timedelta(minutes=12)
 DEPLOYED = START + timedelta(minutes=10)
@@ -50,12 +44,8 @@ CLIENT_IPS = ("203.0.113.7", "198.51.100.23", "192.0.2.200", "2001:db8::42")
 NOISY_IP = "203.0.113.7"  # sends most of the 429s, so per-IP findings have something to find
 
 
-def _time(values: list[datetime]) -> pd.Series:
-    return pd.Series(values, dtype="datetime64[ms, UTC]")
-
-
-def _requests(rng: random.Random, n: int) -> pd.DataFrame:
-    rows: list[dict[str, object]] = []
+def _requests(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
     for i in range(n):
         at = START + timedelta(seconds=i * 1800 / n)
         ip = NOISY_IP if rng.random() < 0.4 else rng.choice(CLIENT_IPS)
@@ -87,112 +77,97 @@ def _requests(rng: random.Random, n: int) -> pd.DataFrame:
                 "ip": ip,
                 "user_agent": "curl/8.5.0",
                 "api_key_id": "kid123" if ip == NOISY_IP else None,
+                "route": "GET /users/{id}",
             }
         )
-    frame = pd.DataFrame(rows)
-    out = pd.DataFrame(index=frame.index)
-    for column in (*ACCESS_LOG_FIELDS, *DERIVED_COLUMNS):
-        raw = frame[column] if column in frame else pd.Series(pd.NA, index=frame.index, dtype=object)
-        if column == "time":
-            out[column] = _time(list(raw))
-        elif column in ACCESS_LOG_INT_COLUMNS:
-            out[column] = pd.to_numeric(raw, errors="coerce").astype("Int64")
-        elif column in ACCESS_LOG_FLOAT_COLUMNS:
-            out[column] = pd.to_numeric(raw, errors="coerce").astype("Float64")
-        else:
-            out[column] = raw.astype("string")
-    out["route"] = ("GET " + frame["resource_path"]).astype("string")
-    return out
+    return rows
 
 
-def _execution_logs(requests: pd.DataFrame) -> pd.DataFrame:
-    rows: list[tuple[datetime, str, str]] = []
-    for _, row in requests[requests["status"] == 504].head(20).iterrows():
-        rid, at = str(row["request_id"]), row["time"].to_pydatetime()
-        rows += [
-            (at, rid, f"Starting execution for request: {rid}"),
-            (
-                at,
-                rid,
-                f"Method request headers: {{Authorization=Bearer {JWT}, x-api-key={API_KEY}, "
-                f"Cookie={COOKIE}, X-Forwarded-For={row['ip']}, Host=api.example.com}}",
-            ),
-            (at, rid, f"Method request query string: {{access_token={QUERY_TOKEN}, page=2}}"),
-            (
-                at,
-                rid,
-                'Endpoint request body after transformations: {"headers": {"Authorization": '
-                f'"Basic {BASIC}", "X-Amz-Security-Token": "{ACCESS_KEY_ID}"}}}}',
-            ),
-            (at, rid, "Execution failed due to a timeout error"),
-            (at, rid, "Method completed with status: 504"),
+def _execution_logs(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for row in [r for r in requests if r["status"] == 504][:20]:
+        rid, at = str(row["request_id"]), row["time"]
+        messages = [
+            f"Starting execution for request: {rid}",
+            f"Method request headers: {{Authorization=Bearer {JWT}, x-api-key={API_KEY}, "
+            f"Cookie={COOKIE}, X-Forwarded-For={row['ip']}, Host=api.example.com}}",
+            f"Method request query string: {{access_token={QUERY_TOKEN}, page=2}}",
+            'Endpoint request body after transformations: {"headers": {"Authorization": '
+            f'"Basic {BASIC}", "X-Amz-Security-Token": "{ACCESS_KEY_ID}"}}}}',
+            "Execution failed due to a timeout error",
+            "Method completed with status: 504",
         ]
-    return pd.DataFrame(
+        rows += [{"time": at, "request_id": rid, "message": message} for message in messages]
+    return rows
+
+
+def _lambda_logs() -> list[dict[str, Any]]:
+    return [
         {
-            "time": _time([r[0] for r in rows]),
-            "request_id": pd.Series([r[1] for r in rows], dtype="string"),
-            "message": pd.Series([r[2] for r in rows], dtype="string"),
+            "time": ONSET + timedelta(seconds=30 * i),
+            "function": "orders-fn",
+            "request_id": f"lam-{i}",
+            "kind": ("timeout", "report")[i % 2],
+            "duration_ms": 29000.0,
+            "billed_duration_ms": 29000.0,
+            "init_duration_ms": None,
+            "memory_size_mb": 512.0,
+            "max_memory_used_mb": 88.0,
+            "message": (f"Task timed out after 29.00 seconds (token={QUERY_TOKEN})", "REPORT RequestId: x")[
+                i % 2
+            ],
         }
-    )
+        for i in range(6)
+    ]
 
 
-def _lambda_logs() -> pd.DataFrame:
-    at = [ONSET + timedelta(seconds=30 * i) for i in range(6)]
-    return pd.DataFrame(
+def _waf() -> list[dict[str, Any]]:
+    common = {"terminating_rule_type": None, "rule_group_rule": None, "http_method": "GET", "weight": 1.0}
+    return [
         {
-            "time": _time(at),
-            "function": pd.Series(["orders-fn"] * 6, dtype="string"),
-            "request_id": pd.Series([f"lam-{i}" for i in range(6)], dtype="string"),
-            "kind": pd.Series(["timeout", "report"] * 3, dtype="string"),
-            "duration_ms": pd.Series([29000.0] * 6, dtype="Float64"),
-            "billed_duration_ms": pd.Series([29000.0] * 6, dtype="Float64"),
-            "init_duration_ms": pd.Series([None] * 6, dtype="Float64"),
-            "memory_size_mb": pd.Series([512.0] * 6, dtype="Float64"),
-            "max_memory_used_mb": pd.Series([88.0] * 6, dtype="Float64"),
-            "message": pd.Series(
-                [f"Task timed out after 29.00 seconds (token={QUERY_TOKEN})", "REPORT RequestId: x"] * 3,
-                dtype="string",
-            ),
-        }
-    )
-
-
-def _waf() -> pd.DataFrame:
-    return pd.DataFrame(
+            **common,
+            "time": ONSET,
+            "source": "log",
+            "action": "BLOCK",
+            "terminating_rule_id": "rate-limit",
+            "terminating_rule_type": "RATE_BASED",
+            "client_ip": NOISY_IP,
+            "country": "NL",
+            "uri": f"/prod/users/1?api_key={API_KEY}",
+            "request_id": "req-000100",
+        },
         {
-            "time": _time([ONSET, ONSET + timedelta(minutes=1)]),
-            "source": pd.Series(["log", "sample"], dtype="string"),
-            "action": pd.Series(["BLOCK", "ALLOW"], dtype="string"),
-            "terminating_rule_id": pd.Series(["rate-limit", "Default_Action"], dtype="string"),
-            "terminating_rule_type": pd.Series(["RATE_BASED", "REGULAR"], dtype="string"),
-            "rule_group_rule": pd.Series([None, None], dtype="string"),
-            "client_ip": pd.Series([NOISY_IP, "198.51.100.23"], dtype="string"),
-            "country": pd.Series(["NL", "US"], dtype="string"),
-            "uri": pd.Series([f"/prod/users/1?api_key={API_KEY}", "/prod/users/2"], dtype="string"),
-            "http_method": pd.Series(["GET", "GET"], dtype="string"),
-            "request_id": pd.Series(["req-000100", "req-000101"], dtype="string"),
-            "weight": pd.Series([1.0, 1.0], dtype="Float64"),
-        }
-    )
+            **common,
+            "time": ONSET + timedelta(minutes=1),
+            "source": "sample",
+            "action": "ALLOW",
+            "terminating_rule_id": "Default_Action",
+            "terminating_rule_type": "REGULAR",
+            "client_ip": "198.51.100.23",
+            "country": "US",
+            "uri": "/prod/users/2",
+            "request_id": "req-000101",
+        },
+    ]
 
 
-def _metrics() -> pd.DataFrame:
-    stamps = [START + timedelta(minutes=m) for m in range(30)]
+def _metrics() -> list[dict[str, Any]]:
     rows = []
     for metric, stat in (("Count", "Sum"), ("5XXError", "Sum"), ("Latency", "p99")):
-        for at in stamps:
+        for minute in range(30):
+            at = START + timedelta(minutes=minute)
             value = {"Count": 20.0, "5XXError": 7.0 if at >= ONSET else 0.0, "Latency": 120.0}[metric]
-            rows.append(("AWS/ApiGateway", metric, stat, "ApiName=user-api,Stage=prod", at, value))
-    return pd.DataFrame(
-        {
-            "namespace": pd.Series([r[0] for r in rows], dtype="string"),
-            "metric": pd.Series([r[1] for r in rows], dtype="string"),
-            "stat": pd.Series([r[2] for r in rows], dtype="string"),
-            "dimensions": pd.Series([r[3] for r in rows], dtype="string"),
-            "timestamp": _time([r[4] for r in rows]),
-            "value": pd.Series([r[5] for r in rows], dtype="Float64"),
-        }
-    )
+            rows.append(
+                {
+                    "namespace": "AWS/ApiGateway",
+                    "metric": metric,
+                    "stat": stat,
+                    "dimensions": "ApiName=user-api,Stage=prod",
+                    "timestamp": at,
+                    "value": value,
+                }
+            )
+    return rows
 
 
 def make_config() -> ApiConfig:
@@ -238,28 +213,29 @@ def make_config() -> ApiConfig:
 
 def make_evidence(n_requests: int = 600, seed: int = 7) -> Evidence:
     """The synthetic incident; deterministic for a given seed."""
-    rng = random.Random(seed)
-    requests = _requests(rng, n_requests)
-    return Evidence(
-        api=ApiInfo("a1b2c3d4e5", "user-api", "REST", "prod", "us-east-1", "https://a1b2c3d4e5.example/prod"),
-        window=Window(START, END),
+    rows = _requests(random.Random(seed), n_requests)
+    stage = Stage(
+        api_type="REST",
+        minutes=30,
         config=make_config(),
-        requests=requests,
-        execution_logs=_execution_logs(requests),
-        lambda_logs=_lambda_logs(),
-        waf=_waf(),
-        metrics=_metrics(),
+        api=ApiInfo("a1b2c3d4e5", "user-api", "REST", "prod", "us-east-1", "https://a1b2c3d4e5.example/prod"),
+        rows=rows,
+        exec_lines=_execution_logs(rows),
+        lambda_lines=_lambda_logs(),
+        waf_rows=_waf(),
+        metric_rows=_metrics(),
         token=TokenFinding(("expired",), ("exp 2026-11-24T00:58:00Z is before the window",), {"iss": "x"}),
         checks=[
             Check("access-logs", "ok", detail={"lines": n_requests, "unparsed": 2}),
             Check("execution-logs", "ok"),
             Check("waf-sampled-requests", "skipped", "AccessDenied: wafv2:GetSampledRequests"),
         ],
-        missing_fields=frozenset({"authorizer_error"}),
+        missing={"authorizer_error"},
         unparsed_lines=2,
         logs_bytes_scanned=123456,
         api_calls=14,
     )
+    return stage.build()
 
 
 def make_report_json(evidence: Evidence | None = None) -> dict[str, object]:

@@ -6,20 +6,18 @@ the synthetic incident, so these tests exercise the real CLI, window parsing, bu
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
-import types
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.unit.bundle.synthetic import SECRETS, make_evidence
 from typer.testing import CliRunner
 
 from apigwops.cli import app, run
 from apigwops.evidence.bundle import read_bundle, read_manifest
+from tests.builders.incident import SECRETS, make_evidence
 
 
 @pytest.fixture
@@ -31,12 +29,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         seen.append({"runtime": runtime, **kwargs})
         return make_evidence(n_requests=200)
 
-    try:
-        module = importlib.import_module("apigwops.evidence.collect")
-    except ImportError:  # the collector is being written in parallel; provide the seam it will fill
-        module = types.ModuleType("apigwops.evidence.collect")
-        monkeypatch.setitem(sys.modules, "apigwops.evidence.collect", module)
-    monkeypatch.setattr(module, "collect_evidence", fake_collect, raising=False)
+    monkeypatch.setattr("apigwops.evidence.collect.collect_evidence", fake_collect)
     return seen
 
 

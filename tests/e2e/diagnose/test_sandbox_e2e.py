@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from tests.functional.sandbox.helpers import call
 from typer.testing import CliRunner
 
 from apigwops.cli import app
 from apigwops.timewindow import iso
-from tests.functional.sandbox.helpers import call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("diagnose-sandbox")]
 

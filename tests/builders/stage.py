@@ -1,4 +1,7 @@
-"""Synthetic but AWS-shaped evidence for diagnose tests.
+"""The one builder of test evidence: synthetic but AWS-shaped, typed the way the collectors type it.
+
+Every table gets the dtypes the parsers produce (`string`, `Int64`, `Float64`, `datetime64[ms, UTC]`), so
+diagnose, bundle and report tests all run on evidence shaped like a real collection (`typed_frame`).
 
 Values follow the signals reference (shared/reference/aws-api-gateway-signals.md), not the engine: e.g. a REST
 Lambda timeout is status 504, error.responseType INTEGRATION_TIMEOUT, error.message "Endpoint request timed
@@ -17,6 +20,8 @@ import pandas as pd
 
 from apigwops.evidence.model import (
     ACCESS_LOG_FIELDS,
+    ACCESS_LOG_FLOAT_COLUMNS,
+    ACCESS_LOG_INT_COLUMNS,
     DERIVED_COLUMNS,
     EXECUTION_LOG_COLUMNS,
     LAMBDA_LOG_COLUMNS,
@@ -60,6 +65,35 @@ HTTP_MISSING = frozenset(
 FUNCTION = "orders-fn"
 
 
+_TIME_COLUMNS = frozenset({"time", "timestamp"})
+_FLOAT_COLUMNS = frozenset(ACCESS_LOG_FLOAT_COLUMNS) | {
+    "duration_ms",
+    "billed_duration_ms",
+    "init_duration_ms",
+    "memory_size_mb",
+    "max_memory_used_mb",
+    "weight",
+    "value",
+}
+
+
+def typed_frame(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """Rows as the collectors type them: times in UTC ms, Int64/Float64 numbers, `string` text, NA for gaps."""
+    frame = pd.DataFrame(rows, columns=list(columns))
+    out = pd.DataFrame(index=frame.index)
+    for column in columns:
+        raw = frame[column]
+        if column in _TIME_COLUMNS:
+            out[column] = pd.to_datetime(raw, utc=True).astype("datetime64[ms, UTC]")
+        elif column in ACCESS_LOG_INT_COLUMNS:
+            out[column] = pd.to_numeric(raw, errors="coerce").astype("Int64")
+        elif column in _FLOAT_COLUMNS:
+            out[column] = pd.to_numeric(raw, errors="coerce").astype("Float64")
+        else:
+            out[column] = raw.astype("string")
+    return out
+
+
 def lambda_route(key: str, api_type: str = "REST", **extra: Any) -> Route:
     return Route(
         key=key,
@@ -97,6 +131,10 @@ class Stage:
     missing: set[str] = field(default_factory=set)
     token: TokenFinding | None = None
     checks: list[Check] = field(default_factory=list)
+    api: ApiInfo | None = None  # default: REST-shaped ids for `api_type`
+    unparsed_lines: int = 0
+    api_calls: int = 14
+    logs_bytes_scanned: int = 120_000_000
 
     def __post_init__(self) -> None:
         if not self.routes:
@@ -106,6 +144,8 @@ class Stage:
             ]
         if self.api_type == "HTTP":
             self.missing |= HTTP_MISSING
+        if self.config is not None:  # given whole (e.g. the incident's): keep it
+            return
         logging = None if self.api_type == "HTTP" else "INFO"
         self.config = ApiConfig(
             stage=StageConfig(
@@ -223,10 +263,9 @@ class Stage:
 
     def build(self) -> Evidence:
         assert self.config is not None
-        columns = [*ACCESS_LOG_FIELDS, *DERIVED_COLUMNS]
-        requests = pd.DataFrame(self.rows, columns=columns) if self.rows else pd.DataFrame(columns=columns)
-        for name in self.missing:
-            requests[name] = pd.NA
+        requests = typed_frame(self.rows, [*ACCESS_LOG_FIELDS, *DERIVED_COLUMNS])
+        for name in self.missing:  # a field the format lacks: all NA, still typed
+            requests[name] = pd.Series(pd.NA, index=requests.index, dtype=requests[name].dtype)
         checks = self.checks or [
             Check(
                 "access-logs", "ok" if self.rows else "skipped", "" if self.rows else "no access log group"
@@ -234,19 +273,21 @@ class Stage:
             self._execution_check(),
         ]
         return Evidence(
-            api=ApiInfo(id="a1b2c3", name="user-api", type=self.api_type, stage="prod", region="us-east-1"),  # type: ignore[arg-type]
+            api=self.api
+            or ApiInfo(id="a1b2c3", name="user-api", type=self.api_type, stage="prod", region="us-east-1"),  # type: ignore[arg-type]
             window=Window(START, START + timedelta(minutes=self.minutes)),
             config=self.config,
             requests=requests,
-            execution_logs=pd.DataFrame(self.exec_lines, columns=list(EXECUTION_LOG_COLUMNS)),
-            lambda_logs=pd.DataFrame(self.lambda_lines, columns=list(LAMBDA_LOG_COLUMNS)),
-            waf=pd.DataFrame(self.waf_rows, columns=list(WAF_COLUMNS)),
-            metrics=pd.DataFrame(self.metric_rows, columns=list(METRIC_COLUMNS)),
+            execution_logs=typed_frame(self.exec_lines, EXECUTION_LOG_COLUMNS),
+            lambda_logs=typed_frame(self.lambda_lines, LAMBDA_LOG_COLUMNS),
+            waf=typed_frame(self.waf_rows, WAF_COLUMNS),
+            metrics=typed_frame(self.metric_rows, METRIC_COLUMNS),
             token=self.token,
             checks=checks,
             missing_fields=frozenset(self.missing),
-            api_calls=14,
-            logs_bytes_scanned=120_000_000,
+            unparsed_lines=self.unparsed_lines,
+            api_calls=self.api_calls,
+            logs_bytes_scanned=self.logs_bytes_scanned,
         )
 
 
