@@ -238,7 +238,7 @@ def read_region(
     stage: str | None = None,
 ) -> RegionStatus:
     before = dict(aws.calls)
-    refs = list_stages(aws, api=api, stage=stage)
+    refs, inventory_checks = list_stages(aws, api=api, stage=stage)
     rows = [StageStatus(ref) for ref in refs]
     period = period_for(window)
     window_period = max(60, int(window.seconds) // 60 * 60)
@@ -249,7 +249,7 @@ def read_region(
         tasks["plain"] = lambda: get_metric_data(cloudwatch, refs, plain, window)
         tasks["percentiles"] = lambda: get_metric_data(cloudwatch, refs, percentiles, window)
     futures = run_all(tasks)
-    checks: list[Check] = [Check("status-stages", "ok", detail={"stages": len(refs)})]
+    checks: list[Check] = [Check("status-stages", "ok", detail={"stages": len(refs)}), *inventory_checks]
     region = RegionStatus(aws.region, rows, checks=checks)
     if plain:
         exc = futures["plain"].exception()

@@ -192,3 +192,19 @@ def test_status_for_one_stage_and_its_coverage(account: dict[str, Any]) -> None:
     from apigwops.cli import run
 
     assert run(["--endpoint-url", account["endpoint"], "status", "--api", "no-such-api"]) == 2
+
+
+def test_a_control_plane_that_cannot_be_read_costs_only_its_own_stages(account: dict[str, Any]) -> None:
+    from botocore.stub import Stubber
+
+    aws = AwsContext(AwsSettings(region=REGION, endpoint_url=account["endpoint"]))
+    stub = Stubber(aws.client("apigatewayv2"))
+    stub.add_client_error("get_apis", service_error_code="AccessDeniedException", http_status_code=403)
+    with stub:
+        report = read_status(aws, _window(), "15m")
+    assert {s.ref.api_type for s in report.stages()} == {"REST"}
+    assert len(report.stages()) == REST_APIS
+    checks = {c.id: c for c in report.regions[0].checks}
+    assert checks["status-v2-apis"].status == "skipped"
+    assert checks["status-v2-apis"].reason == "AccessDenied: apigateway:GET"
+    assert report.stages()[0].ref.api_name == "rest-07"  # the rest of the report is intact
