@@ -86,3 +86,36 @@ def test_watch_redraws_until_ctrl_c() -> None:
     assert len(reads) == 3  # the first draw, then one per interval until Ctrl-C
     assert sleeps == [30.0, 30.0, 30.0]
     assert "api-3" in console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_alarm_header_names_the_threshold_for_each_alarm_type() -> None:
+    from apigwops.render.alarm import alarm_lines, alarm_markdown, threshold_text
+
+    metric = {
+        "type": "metric",
+        "comparison": "GreaterThanOrEqualToThreshold",
+        "threshold": 3000.0,
+        "evaluation_periods": 3,
+        "period_s": 60,
+        "metrics": [{"name": "Latency", "statistic": "p99"}],
+    }
+    assert threshold_text(metric) == "Latency p99 >= 3000 over 3 x 60 s"
+    math = {**metric, "type": "math", "comparison": "LessThanThreshold", "threshold": 50.0}
+    math["expressions"] = [{"id": "rate", "expression": "100 * hits / (hits + misses)"}]
+    assert threshold_text(math) == "rate = 100 * hits / (hits + misses) < 50 over 3 x 60 s"
+    composite = {"type": "composite", "rule": 'ALARM("a") OR ALARM("b")'}
+    assert threshold_text(composite) == 'rule ALARM("a") OR ALARM("b")'
+    doc = {
+        **composite,
+        "name": "[prod] checkout",
+        "state": "ALARM",
+        "fired_at": "2026-11-24T01:12:00Z",
+        "window_source": "history",
+        "used_child": "b",
+        "notes": ["n1"],
+        "unresolved": ["u1"],
+    }
+    lines = alarm_lines(doc)
+    assert lines[0] == 'alarm [prod] checkout (ALARM): rule ALARM("a") OR ALARM("b")'
+    assert "diagnosed from child alarm b" in lines
+    assert alarm_markdown(doc).splitlines()[-2:] == ["- note: n1", "- not resolved: u1"]
