@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from apigwops.alarms.model import Alarm
+from apigwops.diagnose.severity import AlarmLevels
 from apigwops.evidence.model import ApiType
 
 NAMESPACE = "AWS/ApiGateway"
@@ -58,61 +59,53 @@ class Recommendation:
         return self.statistic.startswith("p")
 
 
-def recommended_for(stage: StageRef) -> list[Recommendation]:
+CACHE_HIT_RATE_PERCENT = 50.0  # the seed's cache alarm: hit rate below 50 %
+
+
+def recommended_for(stage: StageRef, levels: AlarmLevels | None = None) -> list[Recommendation]:
+    """The recommended alarms for a stage. Thresholds are the seed's alarm levels (`diagnose.severity`), the
+    levels diagnose scales severity against, so one place holds them."""
+    lv = levels or AlarmLevels()
+    e5, e4 = lv.errors_5xx_per_5min, lv.errors_4xx_per_5min
+    p99, integ = lv.p99_latency_ms, lv.integration_latency_ms
+    over = "GreaterThanThreshold"
+    integration = Recommendation(
+        "integration-latency-p99",
+        "IntegrationLatency",
+        "p99",
+        integ,
+        over,
+        f"p99 integration latency > {integ:g} ms",
+    )
     if stage.api_type == "WEBSOCKET":
         return [
             Recommendation(
-                "5xx",
-                "IntegrationError",
-                "Sum",
-                10,
-                "GreaterThanThreshold",
-                "integration errors > 10 in 5 minutes",
+                "5xx", "IntegrationError", "Sum", e5, over, f"integration errors > {e5:g} in 5 minutes"
             ),
-            Recommendation(
-                "4xx", "ClientError", "Sum", 100, "GreaterThanThreshold", "client errors > 100 in 5 minutes"
-            ),
-            Recommendation(
-                "integration-latency-p99",
-                "IntegrationLatency",
-                "p99",
-                2000,
-                "GreaterThanThreshold",
-                "p99 integration latency > 2 s",
-            ),
+            Recommendation("4xx", "ClientError", "Sum", e4, over, f"client errors > {e4:g} in 5 minutes"),
+            integration,
         ]
     rest = stage.api_type == "REST"
     out = [
         Recommendation(
-            "5xx",
-            "5XXError" if rest else "5xx",
-            "Sum",
-            10,
-            "GreaterThanThreshold",
-            "5XX errors > 10 in 5 minutes",
+            "5xx", "5XXError" if rest else "5xx", "Sum", e5, over, f"5XX errors > {e5:g} in 5 minutes"
         ),
         Recommendation(
-            "4xx",
-            "4XXError" if rest else "4xx",
-            "Sum",
-            100,
-            "GreaterThanThreshold",
-            "4XX errors > 100 in 5 minutes",
+            "4xx", "4XXError" if rest else "4xx", "Sum", e4, over, f"4XX errors > {e4:g} in 5 minutes"
         ),
-        Recommendation("latency-p99", "Latency", "p99", 3000, "GreaterThanThreshold", "p99 latency > 3 s"),
-        Recommendation(
-            "integration-latency-p99",
-            "IntegrationLatency",
-            "p99",
-            2000,
-            "GreaterThanThreshold",
-            "p99 integration latency > 2 s",
-        ),
+        Recommendation("latency-p99", "Latency", "p99", p99, over, f"p99 latency > {p99:g} ms"),
+        integration,
     ]
     if rest and stage.caching:
+        rate = CACHE_HIT_RATE_PERCENT
         out.append(
             Recommendation(
-                "cache-hit-rate", "CacheHitCount", "Sum", 50, "LessThanThreshold", "cache hit rate < 50 %"
+                "cache-hit-rate",
+                "CacheHitCount",
+                "Sum",
+                rate,
+                "LessThanThreshold",
+                f"cache hit rate < {rate:g} %",
             )
         )
     return out

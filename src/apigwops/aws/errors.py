@@ -138,7 +138,7 @@ def skip_reason(exc: BaseException, service: str, operation: str | None = None) 
         return f"not supported by this endpoint: {service}:{op}"
     known = translate(exc)
     if known is not None:
-        return known.message
+        return one_line(known.message)
     return one_line(f"{type(exc).__name__}: {exc}")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from apigwops.aws.allowlist import enforce_read_only
@@ -66,9 +67,17 @@ def is_aws_endpoint(url: str | None) -> bool:
 class AwsContext:
     """Lazily made session and one cached, read-only client per service; thread-safe."""
 
-    def __init__(self, settings: AwsSettings | None = None, session: boto3.Session | None = None) -> None:
+    def __init__(
+        self,
+        settings: AwsSettings | None = None,
+        session: boto3.Session | None = None,
+        *,
+        debug: Callable[[str], None] | None = None,
+    ) -> None:
+        """`debug` receives one line per AWS call (`--debug`; see `aws/calllog.py`)."""
         self.settings = settings or AwsSettings()
         self._session = session
+        self._debug = debug
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.calls: Counter[str] = Counter()
@@ -101,6 +110,10 @@ class AwsContext:
                     client = session.client(service, **kwargs)
                 enforce_read_only(client)
                 client.meta.events.register("before-call", self._count)
+                if self._debug is not None:
+                    from apigwops.aws.calllog import CallLog
+
+                    CallLog(self._debug).attach(client)
                 self._clients[service] = client
             return client
 

@@ -65,7 +65,10 @@ def make_runtime(ctx: typer.Context, *, formats: tuple[str, ...] = ("table", "js
             raise UsageError(f"--output {output} is not available here; choose one of: {', '.join(formats)}")
         output = formats[0] if "json" not in formats else "json"
     return Runtime(
-        aws=AwsContext(AwsSettings(opts.profile, opts.region, opts.endpoint_url)),
+        aws=AwsContext(
+            AwsSettings(opts.profile, opts.region, opts.endpoint_url),
+            debug=_debug_writer(err) if opts.debug else None,
+        ),
         progress=ConsoleProgress(err, opts.quiet),
         output=output,
         debug=opts.debug,
@@ -73,3 +76,12 @@ def make_runtime(ctx: typer.Context, *, formats: tuple[str, ...] = ("table", "js
         out=out,
         err=err,
     )
+
+
+def _debug_writer(err: Any) -> Any:
+    """`--debug` lines on stderr, printed as plain text (no markup from AWS names)."""
+
+    def write(line: str) -> None:
+        err.print(line, markup=False, highlight=False, style="dim")
+
+    return write

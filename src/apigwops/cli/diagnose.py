@@ -93,6 +93,16 @@ def register(app: typer.Typer) -> None:
                 "state history (--api/--stage/--since/SYMPTOM still win when given).",
             ),
         ] = None,
+        alarm_level: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--alarm-level",
+                metavar="KEY=VALUE",
+                help="Alarm level severity is scaled against (repeatable): 5xx-per-5min (10), 4xx-per-5min "
+                "(100), p99-latency-ms (3000), integration-latency-ms (2000); also [diagnose.alarm-levels] "
+                "in apigwops.toml or $APIGWOPS_CONFIG.",
+            ),
+        ] = None,
     ) -> None:
         """Find why a stage fails or is slow: ranked causes with evidence and the fix.
 
@@ -116,6 +126,7 @@ def register(app: typer.Typer) -> None:
             fail_on=fail_on,
             latency_threshold_ms=latency_threshold_ms,
             report_file=report_file,
+            alarm_level=alarm_level or [],
             alarm=alarm,
         )
 
@@ -146,9 +157,11 @@ def _run(
     fail_on: str,
     latency_threshold_ms: float | None,
     report_file: Path | None,
+    alarm_level: list[str],
     alarm: str | None = None,
 ) -> None:
     from apigwops.cli.context import make_runtime
+    from apigwops.diagnose.alarm_levels import resolve_alarm_levels
     from apigwops.diagnose.engine import diagnose
     from apigwops.diagnose.loader import load_playbooks
     from apigwops.errors import UsageError
@@ -157,6 +170,7 @@ def _run(
     symptom = _choice("SYMPTOM", symptom, SYMPTOMS)
     fail_on = _choice("--fail-on", fail_on, SEVERITIES)
     logs_engine = _choice("--logs-engine", logs_engine, LOG_ENGINES)
+    levels = resolve_alarm_levels(alarm_level)  # a bad level fails before any AWS call
     runtime = make_runtime(ctx)
     books = load_playbooks(playbook_dirs)  # a malformed playbook fails before any AWS call
     target = None
@@ -192,7 +206,13 @@ def _run(
     runtime.progress.step(
         f"evaluating {sum(len(b.findings) for b in books)} findings from {len(books)} playbooks"
     )
-    report = diagnose(evidence, symptom=symptom, playbooks=books, latency_threshold_ms=latency_threshold_ms)
+    report = diagnose(
+        evidence,
+        symptom=symptom,
+        playbooks=books,
+        latency_threshold_ms=latency_threshold_ms,
+        alarm_levels=levels,
+    )
     document = report.as_json()
     if target is not None:
         from apigwops.alarms.entry import add_alarm, render_alarm

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from apigwops.diagnose import template
 from apigwops.diagnose.blindspots import blind_spots, recommended_format
 from apigwops.diagnose.conditions import Coded, MatchContext, evaluate_condition, evaluate_match
 from apigwops.diagnose.features import prepare_requests
+from apigwops.diagnose.impact import FAMILIES, finding_impact, stage_latency
 from apigwops.diagnose.report import EvidenceItem, Finding, Report
 from apigwops.diagnose.schema import FindingSpec, Playbook
+from apigwops.diagnose.severity import AlarmLevels, scale
 from apigwops.diagnose.signals import finding_signals, global_signals
-from apigwops.diagnose.triage import triage
+from apigwops.diagnose.triage import Triage, triage
 from apigwops.diagnose.vocabulary import CLI_SYMPTOMS, REQUEST_COLUMNS
 from apigwops.errors import UsageError
 from apigwops.evidence.model import Evidence
@@ -39,11 +42,13 @@ def diagnose(
     symptom: str = "auto",
     playbooks: Sequence[Playbook] | None = None,
     latency_threshold_ms: float | None = None,
+    alarm_levels: AlarmLevels | None = None,
 ) -> Report:
     """Diagnose one stage in one window; raises UsageError for an unknown symptom or a window without data.
 
     `latency_threshold_ms` marks a request slow; None means adaptive: three times the latency of the
     window's successful requests at their 10th percentile, at least 500 ms (so a 900 ms cold start on an 80 ms API counts).
+    `alarm_levels` are the thresholds a cause's severity is scaled against (`diagnose/severity.py`).
     """
     if symptom not in CLI_SYMPTOMS:
         raise UsageError(f"unknown symptom {symptom!r}; choose one of: {', '.join(CLI_SYMPTOMS)}")
@@ -65,6 +70,7 @@ def diagnose(
     signals = global_signals(evidence, full, result, latency_threshold_ms)
     active = _active_families(frame, signals, symptom)
     run = _Run(evidence, _candidates(frame), signals, active)
+    run.judge = _Judge(result, stage_latency(full), alarm_levels or AlarmLevels())
     ordered = sorted(playbooks, key=lambda p: "any" in p.symptoms)  # "any" playbooks read the blind spots
     spots: list[str] | None = None
     for playbook in ordered:
@@ -157,6 +163,7 @@ class _Run:
         self.text_cache: dict[str, Coded] = {}
         self.exec_cache: dict[str, tuple[pd.Series, int]] = {}
         self.no_match_signals: dict[str, Any] | None = None
+        self.judge: _Judge | None = None
 
     def _exec_messages(self) -> pd.DataFrame | None:
         logs = self.evidence.execution_logs
@@ -213,7 +220,11 @@ class _Run:
         if matched is not None:  # a finding that fired explains these requests; later ones see the rest
             remaining[spec.symptom] &= ~matched
             self.explained[spec.symptom] |= matched
-        return _finding(playbook, spec, values, from_fallback)
+        finding = _finding(playbook, spec, values, from_fallback)
+        if self.judge is None or finding.context:
+            return finding
+        times = self.frame.loc[matched, "time"] if matched is not None and bool(matched.any()) else None
+        return self.judge.rescale(finding, spec.symptom, times)
 
     def _finding_signals(self, matched: pd.Series | None, exec_lines: int) -> dict[str, Any]:
         """Per-finding signals; the no-match case (config defaults) is computed once per diagnosis."""
@@ -251,6 +262,25 @@ class _Run:
             if finding.id not in best or finding.count > best[finding.id].count:
                 best[finding.id] = finding
         return best
+
+
+class _Judge:
+    """Scales a cause's playbook severity by its impact in the window (the rule is `severity.scale`)."""
+
+    def __init__(self, result: Triage, latency: tuple[float | None, float | None], levels: AlarmLevels):
+        self.result, self.latency, self.levels = result, latency, levels
+
+    def rescale(self, finding: Finding, symptom: str, times: pd.Series | None) -> Finding:
+        family = FAMILIES.get(symptom)
+        if family is None:
+            return finding
+        impact = finding_impact(family, finding.count, self.result, times, self.latency)
+        judgement = scale(finding.severity, impact, self.levels)
+        return replace(
+            finding,
+            severity=judgement.severity,
+            evidence=(*finding.evidence, EvidenceItem("impact", judgement.detail)),
+        )
 
 
 def _count(spec: FindingSpec, values: dict[str, Any]) -> tuple[int, str]:

@@ -84,6 +84,7 @@ class Report:
             "source": self.triage.source,
             "routes": self.triage.routes,
             "timeline": {
+                "start": iso(self.triage.buckets[0].start) if self.triage.buckets else None,
                 "bucket_seconds": self.triage.bucket_seconds,
                 "error_rate": [round(b.error_rate, 4) for b in self.triage.buckets],
                 "p99_ms": [None if b.p99_ms is None else round(b.p99_ms, 1) for b in self.triage.buckets],

@@ -7,10 +7,12 @@ and 5XXError on REST; Count, 4xx and 5xx on HTTP APIs) still give the breakdown 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from apigwops.buckets import Grid
 from apigwops.evidence.model import Evidence
+from apigwops.timewindow import Window
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
 MAX_BUCKETS = 30
 MIN_FINE_BUCKET_S = 5
 MIN_RISE = 0.01  # an onset needs the error rate at least 1 point above the baseline
+MIN_ONSET_FAILURES = 2  # ... in buckets with at least two failures
+MIN_SPIKE_FAILURES = 3  # a one-bucket incident needs three
 METRIC_NAMES = {
     "REST": {"count": "Count", "4xx": "4XXError", "5xx": "5XXError"},
     "HTTP": {"count": "Count", "4xx": "4xx", "5xx": "5xx"},
@@ -27,10 +31,11 @@ METRIC_NAMES = {
 
 @dataclass
 class Bucket:
-    start: datetime
+    start: datetime  # clock-aligned (apigwops.buckets)
     requests: int
     failures: int
     p99_ms: float | None
+    partial: bool = False  # the window covers only part of it (first or last bucket)
 
     @property
     def error_rate(self) -> float:
@@ -49,17 +54,17 @@ class Triage:
 
 
 def bucket_seconds(window_seconds: float, *, per_request: bool = False) -> int:
-    """One-minute buckets, widened so a long window still fits in MAX_BUCKETS (chart width).
+    """Clock-aligned buckets (`apigwops.buckets`): whole minutes, widened so a long window still fits in
+    MAX_BUCKETS (chart width).
 
     With every request's row at hand (`per_request`), a short window gets buckets down to 5 s: a 5-minute
     window of one-minute buckets could not place an onset (nor draw a chart) at all.
     """
-    if per_request and window_seconds < 60 * MAX_BUCKETS:
-        seconds = max(MIN_FINE_BUCKET_S, int(-(-window_seconds // MAX_BUCKETS)))
-        step = MIN_FINE_BUCKET_S if seconds < 60 else 60
-        return ((seconds + step - 1) // step) * step
-    seconds = max(60, int(window_seconds // MAX_BUCKETS))
-    return ((seconds + 59) // 60) * 60
+    from apigwops.buckets import bucket_size
+
+    origin = datetime(2000, 1, 1, tzinfo=UTC)
+    window = Window(origin, origin + timedelta(seconds=window_seconds))
+    return bucket_size(window, MAX_BUCKETS, min_seconds=MIN_FINE_BUCKET_S if per_request else 60)
 
 
 def rows_are_complete(evidence: Evidence) -> bool:
@@ -88,8 +93,7 @@ def _from_requests(frame: pd.DataFrame, evidence: Evidence, size: int, *, use_co
     counts = {str(k): int(v) for k, v in classes.value_counts().sort_index().items() if k != "?xx"}
     breakdown = {"2xx": counts.get("2xx", 0), "4xx": counts.get("4xx", 0), "5xx": counts.get("5xx", 0)}
     breakdown.update({k: v for k, v in counts.items() if k not in breakdown})
-    start = pd.Timestamp(evidence.window.start)
-    offset = ((frame["time"] - start).dt.total_seconds() // size).astype("Int64")
+    offset = Grid(evidence.window, size).index(frame["time"])
     grouped = frame.assign(_bucket=offset).groupby("_bucket", dropna=True)
     stats = pd.DataFrame(
         {
@@ -120,8 +124,7 @@ def _from_counts(
     by_class = count.groupby(classes).sum()
     breakdown = {"2xx": 0, "4xx": 0, "5xx": 0}
     breakdown.update({str(k): int(v) for k, v in by_class.items() if k != "?xx"})
-    minutes = pd.to_datetime(table["minute"], utc=True)
-    offset = ((minutes - pd.Timestamp(evidence.window.start)).dt.total_seconds() // size).astype("int64")
+    offset = Grid(evidence.window, size).index(table["minute"]).fillna(-1).astype("int64")
     complete = pd.DataFrame(
         {
             "requests": count.groupby(offset.to_numpy()).sum(),
@@ -134,19 +137,20 @@ def _from_counts(
 def _dense_buckets(evidence: Evidence, size: int, stats: pd.DataFrame) -> list[Bucket]:
     import pandas as pd
 
-    total = max(1, int(-(-evidence.window.seconds // size)))
+    grid = Grid(evidence.window, size)
     requests = stats["requests"].to_dict()
     failures = stats["failures"].to_dict()
     p99s = stats["p99"].to_dict()
     buckets = []
-    for i in range(total):
+    for i in range(grid.count):
         p99 = p99s.get(i)
         buckets.append(
             Bucket(
-                start=evidence.window.start + timedelta(seconds=i * size),
+                start=grid.start(i),
                 requests=int(requests.get(i, 0)),
                 failures=int(failures.get(i, 0)),
                 p99_ms=None if p99 is None or pd.isna(p99) else float(p99),
+                partial=grid.partial(i),
             )
         )
     return buckets
@@ -190,8 +194,7 @@ def _from_metrics(evidence: Evidence, size: int) -> Triage:
 
     def series(metric: str) -> pd.Series:
         rows = gateway[gateway["metric"] == metric]
-        times = pd.to_datetime(rows["timestamp"], utc=True)
-        offset = ((times - pd.Timestamp(evidence.window.start)).dt.total_seconds() // size).astype("int64")
+        offset = Grid(evidence.window, size).index(rows["timestamp"]).fillna(-1).astype("int64")
         return pd.to_numeric(rows["value"], errors="coerce").groupby(offset.to_numpy()).sum()
 
     count, c4, c5 = series(names["count"]), series(names["4xx"]), series(names["5xx"])
@@ -209,11 +212,14 @@ def find_onset(buckets: list[Bucket]) -> datetime | None:
 
     Baseline is the lower quartile of the busy buckets' error rates and its noise the deviation within the lower
     half, so one noisy bucket is not an onset; a lone one-bucket incident is, when it holds most of the failures.
-    Errors from the first bucket on give no onset: the window shows no baseline to leave.
+    Errors from the first bucket on give no onset: the window shows no baseline to leave. Partial buckets (the
+    window's ragged ends) take no part, so a window a few seconds longer or shorter finds the same onset; and a
+    bucket needs MIN_ONSET_FAILURES failures to count as elevated (one background error in a quiet bucket is
+    a high rate, not a rise).
     """
     import statistics
 
-    busy = [b for b in buckets if b.requests]
+    busy = [b for b in buckets if b.requests and not b.partial]
     if len(busy) < 3:
         return None
     rates = sorted(b.error_rate for b in busy)
@@ -221,7 +227,7 @@ def find_onset(buckets: list[Bucket]) -> datetime | None:
     lower_half = rates[: max(1, len(rates) // 2)]
     spread = statistics.median(abs(r - baseline) for r in lower_half)
     threshold = baseline + max(MIN_RISE, 3 * spread)
-    elevated = [b.error_rate >= threshold for b in busy]
+    elevated = [b.error_rate >= threshold and b.failures >= MIN_ONSET_FAILURES for b in busy]
     if elevated[0]:
         return None
     for i in range(1, len(busy)):
@@ -230,6 +236,6 @@ def find_onset(buckets: list[Bucket]) -> datetime | None:
     # a short incident (one bucket) still has an onset when it holds most of the window's failures
     failures = sum(b.failures for b in busy)
     spikes = [b for b, up in zip(busy, elevated, strict=True) if up]
-    if len(spikes) == 1 and spikes[0].failures * 2 >= failures:
+    if len(spikes) == 1 and spikes[0].failures * 2 >= failures and spikes[0].failures >= MIN_SPIKE_FAILURES:
         return spikes[0].start
     return None

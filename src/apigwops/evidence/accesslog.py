@@ -253,11 +253,25 @@ def to_utc_times(values: pd.Series) -> pd.Series:
 
 
 def derive_route(frame: pd.DataFrame) -> pd.Series:
-    """routeKey, else "METHOD resourcePath", else "METHOD path": one key for playbooks and `--route`."""
+    """routeKey, else "METHOD resourcePath", else "METHOD path": one key for playbooks and `--route`.
+
+    One route is one key: a line without a resource path or route key (some error responses log "-") takes
+    the route that other lines with the same method and raw path name, so `/prod/users/7` is not a row of
+    its own beside `GET /users/{id}`; only a path no line resolves stays as itself.
+    """
+    import pandas as pd
+
     method = frame["http_method"].fillna("")
     by_resource = (method + " " + frame["resource_path"]).str.strip()
     by_path = (method + " " + frame["path"]).str.strip()
-    route = frame["route_key"].fillna(by_resource).fillna(by_path)
+    named = frame["route_key"].fillna(by_resource)
+    known = (
+        pd.DataFrame({"raw": by_path, "route": named})
+        .dropna()
+        .drop_duplicates("raw")
+        .set_index("raw")["route"]
+    )
+    route = named.fillna(by_path.map(known).astype(named.dtype)).fillna(by_path.astype(named.dtype))
     return route.astype("string")
 
 

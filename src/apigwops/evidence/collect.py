@@ -15,7 +15,15 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Literal
 
 from apigwops.aws.allowlist import iam_action
-from apigwops.aws.errors import NOT_IMPLEMENTED_CODES, error_code, is_access_denied, operation_of, skip_reason
+from apigwops.aws.errors import (
+    NOT_IMPLEMENTED_CODES,
+    error_code,
+    is_access_denied,
+    one_line,
+    operation_of,
+    skip_reason,
+    translate,
+)
 from apigwops.errors import CredentialsError, ReadOnlyViolation
 from apigwops.evidence.logengine import choose_engine_name, make_engine
 from apigwops.evidence.model import ApiConfig, ApiInfo, Check, Evidence
@@ -112,22 +120,45 @@ def _guarded(check_id: str, service: str, source: Source, ctx: SourceContext) ->
     except (KeyboardInterrupt, ReadOnlyViolation, CredentialsError):
         raise
     except Exception as exc:
-        reason = _reason(exc, service)
-        status = _status(exc)
-        if status == "error" and _emulator_gap(exc, service, ctx):
-            status, reason = (
-                "skipped",
-                f"not supported by this endpoint: {iam_action(service, operation_of(exc))}",
-            )
-        if check_id == PERCENTILES_CHECK:  # asked separately precisely so that this may fail alone
-            status, reason = "skipped", f"percentiles not available from this endpoint ({reason})"
-        ctx.runtime.progress.warn(f"{check_id}: {reason}")
-        return Part(checks=[Check(check_id, status, reason)])
+        credentials = _credentials_problem(exc)
+        if credentials is not None:  # expired or missing credentials fail every source: say it once
+            raise credentials from exc
+        try:
+            return _failed_part(check_id, service, exc, ctx)
+        except Exception as inner:  # judging the failure must never cost the other sources either
+            reason = one_line(f"{type(exc).__name__}: {exc} ({type(inner).__name__} while reading it)")
+            ctx.runtime.progress.warn(f"{check_id}: {reason}")
+            return Part(checks=[Check(check_id, "error", reason)])
+
+
+def _credentials_problem(exc: BaseException) -> CredentialsError | None:
+    try:
+        known = translate(exc)
+    except Exception:
+        return None
+    return known if isinstance(known, CredentialsError) else None
+
+
+def _failed_part(check_id: str, service: str, exc: BaseException, ctx: SourceContext) -> Part:
+    """The check for a source that raised: skipped for what the user cannot fix here, else error."""
+    reason = _reason(exc, service)
+    status = _status(exc)
+    if status == "error" and _emulator_gap(exc, service, ctx):
+        status, reason = (
+            "skipped",
+            f"not supported by this endpoint: {iam_action(service, operation_of(exc))}",
+        )
+    if check_id == PERCENTILES_CHECK:  # asked separately precisely so that this may fail alone
+        status, reason = "skipped", f"percentiles not available from this endpoint ({reason})"
+    ctx.runtime.progress.warn(f"{check_id}: {reason}")
+    return Part(checks=[Check(check_id, status, reason)])
 
 
 def _emulator_gap(exc: BaseException, service: str, ctx: SourceContext) -> bool:
     """moto and LocalStack answer 500 for operations they do not implement (GetSampledRequests, p99 metrics)."""
-    status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
+    response = getattr(exc, "response", None)  # absent, or None, on connection and parsing errors
+    metadata = response.get("ResponseMetadata") if isinstance(response, dict) else None
+    status = metadata.get("HTTPStatusCode") if isinstance(metadata, dict) else None
     if status not in (500, 501) or service == "local":
         return False
     try:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from apigwops.buckets import ceil, floor
 from apigwops.evidence.model import METRIC_COLUMNS, ApiInfo, LambdaFunction, StageConfig
 from apigwops.timewindow import Window
 
@@ -152,8 +153,9 @@ def fetch_metrics(
         ]
         request: dict[str, Any] = {
             "MetricDataQueries": queries,
-            "StartTime": window.start,
-            "EndTime": window.end,
+            # whole periods on the clock, as GetMetricData advises and diagnose's buckets are (apigwops.buckets)
+            "StartTime": floor(window.start, step),
+            "EndTime": ceil(window.end, step),
             "ScanBy": "TimestampAscending",
         }
         while True:

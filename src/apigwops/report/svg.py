@@ -60,7 +60,8 @@ def timeline_svg(timeline: Timeline, markers: Sequence[Marker] = ()) -> str:
 
 
 def _x(timeline: Timeline, moment: datetime) -> float:
-    fraction = (moment - timeline.window.start).total_seconds() / max(1.0, timeline.window.seconds)
+    start, end = timeline.span  # the bars' extent: clock-aligned buckets, not the window's edges
+    fraction = (moment - start).total_seconds() / max(1.0, (end - start).total_seconds())
     return LEFT + fraction * (WIDTH - LEFT - RIGHT)
 
 

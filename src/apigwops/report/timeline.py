@@ -9,9 +9,10 @@ largest p99 of a bucket's datapoints stands in for the bucket's p99; percentiles
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from apigwops.buckets import Grid, bucket_size
 from apigwops.timewindow import Window
 
 if TYPE_CHECKING:
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
 
     from apigwops.evidence.model import Evidence
 
-# Bucket sizes a reader finds natural; the smallest that keeps the chart within `max_buckets` wins.
-NICE_SECONDS = (60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 TimelineSource = Literal["access-logs", "metrics", "none"]
 
 
@@ -44,48 +43,46 @@ class Timeline:
     def total_requests(self) -> int:
         return sum(b.requests for b in self.buckets)
 
+    @property
+    def span(self) -> tuple[datetime, datetime]:
+        """From the first bucket's start to the last one's end: the x axis (clock-aligned, so it may reach
+        a little outside the window at either end)."""
+        grid = Grid(self.window, self.bucket_seconds)
+        return grid.origin, grid.end()
+
 
 def bucket_seconds_for(window: Window, max_buckets: int = 60) -> int:
-    for seconds in NICE_SECONDS:
-        if window.seconds / seconds <= max_buckets:
-            return seconds
-    return NICE_SECONDS[-1]
+    """Clock-aligned sizes a reader finds natural (`apigwops.buckets`), from one minute up."""
+    return bucket_size(window, max_buckets, min_seconds=60)
 
 
 def build_timeline(evidence: Evidence, *, max_buckets: int = 60) -> Timeline:
     """The timeline of the evidence's window, from access logs when there are any, else from metrics."""
     window = evidence.window
-    size = bucket_seconds_for(window, max_buckets)
-    count = max(1, int(-(-window.seconds // size)))
+    grid = Grid(window, bucket_seconds_for(window, max_buckets))
     requests = evidence.requests
     if len(requests) and "time" in requests and "status" in requests:
-        buckets = _from_requests(requests, window, size, count)
+        buckets = _from_requests(requests, grid)
         counts = getattr(evidence, "request_counts", None)  # complete when `requests` is a sample
         if counts is not None and len(counts):
-            buckets = _with_counts(buckets, counts, window, size, count)
-        return Timeline(window, size, buckets, "access-logs")
+            buckets = _with_counts(buckets, counts, grid)
+        return Timeline(window, grid.size, buckets, "access-logs")
     metrics = evidence.metrics
     if len(metrics) and "metric" in metrics:
-        buckets = _from_metrics(metrics, window, size, count)
+        buckets = _from_metrics(metrics, grid)
         if any(b.requests for b in buckets):
-            return Timeline(window, size, buckets, "metrics")
-    empty = tuple(Bucket(window.start + timedelta(seconds=i * size), 0, 0, 0, None) for i in range(count))
-    return Timeline(window, size, empty, "none")
+            return Timeline(window, grid.size, buckets, "metrics")
+    empty = tuple(Bucket(grid.start(i), 0, 0, 0, None) for i in range(grid.count))
+    return Timeline(window, grid.size, empty, "none")
 
 
-def _bucket_index(times: pd.Series, window: Window, size: int) -> pd.Series:
+def _from_requests(requests: pd.DataFrame, grid: Grid) -> tuple[Bucket, ...]:
     import pandas as pd
 
-    offsets = (pd.to_datetime(times, utc=True) - pd.Timestamp(window.start)).dt.total_seconds()
-    return (offsets // size).astype("Int64")
-
-
-def _from_requests(requests: pd.DataFrame, window: Window, size: int, count: int) -> tuple[Bucket, ...]:
-    import pandas as pd
-
+    count = grid.count
     frame = pd.DataFrame(
         {
-            "bucket": _bucket_index(requests["time"], window, size),
+            "bucket": grid.index(requests["time"]),
             "status": pd.to_numeric(requests["status"], errors="coerce").astype("Float64"),
             "latency": (
                 pd.to_numeric(requests["response_latency"], errors="coerce").astype("Float64")
@@ -105,30 +102,28 @@ def _from_requests(requests: pd.DataFrame, window: Window, size: int, count: int
     p99 = grouped["latency"].quantile(0.99)
     return tuple(
         Bucket(
-            window.start + timedelta(seconds=i * size),
+            grid.start(i),
             int(totals.get(i, 0)),
             int(c4.get(i, 0)),
             int(c5.get(i, 0)),
             _float_or_none(p99.get(i)),
         )
-        for i in range(count)
+        for i in range(grid.count)
     )
 
 
-def _with_counts(
-    buckets: tuple[Bucket, ...], counts: pd.DataFrame, window: Window, size: int, count: int
-) -> tuple[Bucket, ...]:
+def _with_counts(buckets: tuple[Bucket, ...], counts: pd.DataFrame, grid: Grid) -> tuple[Bucket, ...]:
     """Request and error counts from the per-minute counts table; p99 stays from the (sampled) rows."""
     import pandas as pd
 
     frame = pd.DataFrame(
         {
-            "bucket": _bucket_index(counts["minute"], window, size),
+            "bucket": grid.index(counts["minute"]),
             "status": pd.to_numeric(counts["status"], errors="coerce").astype("Float64"),
             "count": pd.to_numeric(counts["count"], errors="coerce").fillna(0).astype("int64"),
         }
     )
-    frame = frame[(frame["bucket"] >= 0) & (frame["bucket"] < count)]
+    frame = frame[(frame["bucket"] >= 0) & (frame["bucket"] < grid.count)]
     status = frame["status"]
     grouped = frame.groupby("bucket")["count"]
     total = grouped.sum()
@@ -150,12 +145,12 @@ def _with_counts(
     )
 
 
-def _from_metrics(metrics: pd.DataFrame, window: Window, size: int, count: int) -> tuple[Bucket, ...]:
+def _from_metrics(metrics: pd.DataFrame, grid: Grid) -> tuple[Bucket, ...]:
     import pandas as pd
 
     frame = metrics[metrics["namespace"].astype("string") == "AWS/ApiGateway"]
-    frame = frame.assign(bucket=_bucket_index(frame["timestamp"], window, size))
-    frame = frame[(frame["bucket"] >= 0) & (frame["bucket"] < count)]
+    frame = frame.assign(bucket=grid.index(frame["timestamp"]))
+    frame = frame[(frame["bucket"] >= 0) & (frame["bucket"] < grid.count)]
     value = pd.to_numeric(frame["value"], errors="coerce")
     name = frame["metric"].astype("string")
     stat = frame["stat"].astype("string").str.lower()
@@ -169,13 +164,13 @@ def _from_metrics(metrics: pd.DataFrame, window: Window, size: int, count: int) 
     p99 = value[latency].groupby(frame["bucket"][latency]).max()
     return tuple(
         Bucket(
-            window.start + timedelta(seconds=i * size),
+            grid.start(i),
             int(total.get(i, 0)),
             int(c4.get(i, 0)),
             int(c5.get(i, 0)),
             _float_or_none(p99.get(i)),
         )
-        for i in range(count)
+        for i in range(grid.count)
     )
 
 

@@ -44,6 +44,8 @@ FAULTS: dict[str, str] = {
     "vpc-link-failure": "the VPC link to the backend fails (500)",
     "backend-tls-error": "the backend's TLS certificate is not trusted (500)",
     "backend-unreachable": "the backend cannot be reached (502 REST, 500 HTTP)",
+    # a healthy stage's noise: give it a small rate (background-errors=0.001); what AWS writes is lambda-error's
+    "background-errors": "now and then the function raises, as healthy ones do (lambda-error's signals, §4.5 C47)",
 }
 
 

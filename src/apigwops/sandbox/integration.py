@@ -114,7 +114,7 @@ def integrate(
         outcome = "timeout"
     elif faults.hit("integration-timeout"):
         min_duration_ms = lam.rng.uniform(31_000.0, 45_000.0)
-    elif faults.hit("lambda-error"):
+    elif faults.hit("lambda-error") or faults.hit("background-errors"):  # C47 either way (signals §4.5)
         outcome = "error"
     elif faults.hit("malformed-response"):
         outcome = "malformed"

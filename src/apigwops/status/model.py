@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apigwops.alarms.recommended import Coverage, StageRef
+from apigwops.diagnose.severity import AlarmLevels
 from apigwops.evidence.model import Check
 from apigwops.timewindow import Window
 
-LATENCY_ALARM_MS = 3000.0  # the seed's p99 latency alarm threshold
+LATENCY_ALARM_MS = AlarmLevels().p99_latency_ms  # the seed's p99 latency alarm level
 
 
 @dataclass

@@ -107,6 +107,41 @@ def test_fail_on_above_the_worst_finding_exits_0(collected: dict[str, Any]) -> N
     assert high.exit_code == 0
 
 
+def _trickle() -> Evidence:
+    stage = healthy(count=6000)
+    stage.traffic(
+        5,
+        status=502,
+        error_type="INTEGRATION_FAILURE",
+        error_message="Internal server error",
+        integration_error="Lambda Customer Function Error:boom",
+    )
+    return stage.build()
+
+
+def test_a_trickle_is_listed_low_and_passes_unless_the_alarm_level_says_otherwise(
+    collected: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    collected["evidence"] = _trickle()
+    base = ["-o", "json", "diagnose", "--api", "a", "--stage", "s", *WINDOW]
+    default = _invoke(*base)
+    assert default.exit_code == 0, default.output
+    top = json.loads(default.stdout)["findings"][0]
+    assert (top["id"], top["severity"]) == ("lambda-function-error", "low")
+    strict = _invoke(*base, "--alarm-level", "5xx-per-5min=0")
+    assert strict.exit_code == 1
+    assert json.loads(strict.stdout)["findings"][0]["severity"] == "high"
+    (tmp_path / "apigwops.toml").write_text("[diagnose.alarm-levels]\n5xx-per-5min = 0\n")
+    assert _invoke(*base).exit_code == 1
+    capsys.readouterr()
+    assert run([*base, "--alarm-level", "5xx=3"]) == 2
+    assert capsys.readouterr().err.startswith("apigwops: error: --alarm-level 5xx: unknown alarm level")
+
+
 def test_token_reaches_the_collector_but_is_never_printed(collected: dict[str, Any]) -> None:
     stage = healthy()
     stage.traffic(50, status=401, start=ONSET_MINUTE, error_type="UNAUTHORIZED", error_message="Unauthorized")
@@ -236,7 +271,8 @@ def test_user_playbook_adds_a_finding(collected: dict[str, Any], tmp_path: Path)
     )
     top = json.loads(result.stdout)["findings"][0]
     assert top["id"] == "backend-teapot"
-    assert top["evidence"] == [{"source": "access-log", "detail": "30 requests on GET /orders/{id}"}]
+    assert top["evidence"][0] == {"source": "access-log", "detail": "30 requests on GET /orders/{id}"}
+    assert [e["source"] for e in top["evidence"]] == ["access-log", "impact"]
     assert top["playbook"] == "teapot"
 
 

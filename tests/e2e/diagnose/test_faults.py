@@ -59,6 +59,8 @@ CASES: list[Case] = [
     *both("lambda-timeout", "lambda-timeout", "504", "503"),
     *both("integration-timeout", "integration-timeout", "504", "503"),
     *both("lambda-error", "lambda-function-error", "502", "500"),
+    # at full rate the background noise is a Lambda error like any other (test_background.py: at 0.2%)
+    *both("background-errors", "lambda-function-error", "502", "500"),
     *both("malformed-response", "lambda-malformed-response", "502", "500"),
     *both("response-too-large", "lambda-response-too-large", "502", "500"),
     *both("lambda-throttled", "lambda-throttled", "500", "500"),

@@ -38,9 +38,10 @@ def _summary(background: int) -> list[tuple[str, str, int, float]]:
 
 def test_more_healthy_traffic_changes_no_finding() -> None:
     small = _summary(600)
+    # equal shares rank by the severity their impact earns, then by count (docs/diagnose.md)
     assert small == [
-        ("account-throttled", "429", 15, 1.0),
         ("slow-integration", "latency", 80, 1.0),
+        ("account-throttled", "429", 15, 1.0),
         ("lambda-timeout", "504", 40, 0.6667),
         ("lambda-function-error", "502", 20, 0.3333),
     ]
