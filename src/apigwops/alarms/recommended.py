@@ -144,10 +144,10 @@ class Coverage:
         }
 
 
-def coverage(stage: StageRef, alarms: list[Alarm]) -> Coverage:
+def coverage(stage: StageRef, alarms: list[Alarm], levels: AlarmLevels | None = None) -> Coverage:
     present: dict[str, list[str]] = {}
     missing: list[Recommendation] = []
-    for rec in recommended_for(stage):
+    for rec in recommended_for(stage, levels):
         names = sorted(a.name for a in alarms if _watches(a, stage, rec))
         if names:
             present[rec.key] = names

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
+    from apigwops.diagnose.severity import AlarmLevels
     from apigwops.runtime import Runtime
     from apigwops.status.model import StatusReport
 
@@ -55,6 +56,16 @@ def register(app: typer.Typer) -> None:
                 "(-o yaml: a CloudFormation template). Nothing is created.",
             ),
         ] = False,
+        alarm_level: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--alarm-level",
+                metavar="KEY=VALUE",
+                help="Threshold of a recommended alarm (repeatable), as for diagnose: 5xx-per-5min (10), "
+                "4xx-per-5min (100), p99-latency-ms (3000), integration-latency-ms (2000); also "
+                "[diagnose.alarm-levels] in apigwops.toml or $APIGWOPS_CONFIG.",
+            ),
+        ] = None,
     ) -> None:
         """Every REST, HTTP and WebSocket stage: requests, 4xx/5xx rates, p99 latency, alarms firing; worst first.
 
@@ -64,14 +75,18 @@ def register(app: typer.Typer) -> None:
         from functools import partial
 
         from apigwops.cli.context import make_runtime
+        from apigwops.diagnose.alarm_levels import resolve_alarm_levels
         from apigwops.errors import UsageError
         from apigwops.timewindow import parse_duration
 
+        levels = resolve_alarm_levels(alarm_level or [])  # a bad level fails before any AWS call
         runtime = make_runtime(ctx, formats=FORMATS)
         length = parse_duration(since)
         if watch and runtime.output != "table":
             raise UsageError("--watch redraws a table on a terminal; it cannot be combined with -o json/yaml")
-        read = partial(_read, runtime, since, length.total_seconds(), regions or [], alarms, api, stage)
+        read = partial(
+            _read, runtime, since, length.total_seconds(), regions or [], alarms, api, stage, levels
+        )
         if watch:
             _watch(runtime, read, interval)
             return
@@ -86,6 +101,7 @@ def _read(
     alarms: bool,
     api: str | None = None,
     stage: str | None = None,
+    levels: AlarmLevels | None = None,
 ) -> StatusReport:
     from datetime import timedelta
 
@@ -96,7 +112,7 @@ def _read(
     window = Window((now - timedelta(seconds=seconds)).replace(second=0, microsecond=0), now)
     runtime.progress.step(f"reading every API stage in {', '.join(regions) or runtime.aws.region}")
     return read_status(
-        runtime.aws, window, since, regions=regions, with_coverage=alarms, api=api, stage=stage
+        runtime.aws, window, since, regions=regions, with_coverage=alarms, api=api, stage=stage, levels=levels
     )
 
 

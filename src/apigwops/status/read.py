@@ -21,6 +21,7 @@ from apigwops.alarms.recommended import StageRef, coverage
 from apigwops.aws.errors import skip_reason
 from apigwops.aws.paging import run_all
 from apigwops.aws.session import AwsContext
+from apigwops.diagnose.severity import AlarmLevels
 from apigwops.evidence.model import Check
 from apigwops.status.inventory import list_stages
 from apigwops.status.model import RegionStatus, StageStatus, StatusReport
@@ -236,6 +237,7 @@ def read_region(
     with_coverage: bool = False,
     api: str | None = None,
     stage: str | None = None,
+    levels: AlarmLevels | None = None,
 ) -> RegionStatus:
     before = dict(aws.calls)
     refs, inventory_checks = list_stages(aws, api=api, stage=stage)
@@ -279,7 +281,7 @@ def read_region(
         checks.append(Check("status-alarms", "ok", detail={"alarms": len(alarms)}))
         if with_coverage:
             metric_alarms = [a for a in alarms if a.kind != "composite"]
-            region.coverage = [coverage(ref, metric_alarms) for ref in refs]
+            region.coverage = [coverage(ref, metric_alarms, levels) for ref in refs]
     region.api_calls = {k: v - before.get(k, 0) for k, v in aws.calls.items() if v - before.get(k, 0)}
     return region
 
@@ -300,13 +302,16 @@ def read_status(
     with_coverage: bool = False,
     api: str | None = None,
     stage: str | None = None,
+    levels: AlarmLevels | None = None,
 ) -> StatusReport:
     """Every stage of every region (the context's own when none is given), regions read in parallel."""
     wanted = list(dict.fromkeys(regions)) or [aws.region]
     contexts = {r: context_for(aws, r) for r in wanted}
     futures = run_all(
         {
-            r: partial(read_region, c, window, with_coverage=with_coverage, api=api, stage=stage)
+            r: partial(
+                read_region, c, window, with_coverage=with_coverage, api=api, stage=stage, levels=levels
+            )
             for r, c in contexts.items()
         }
     )

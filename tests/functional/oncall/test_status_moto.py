@@ -192,6 +192,21 @@ def test_status_for_one_stage_and_its_coverage(account: dict[str, Any]) -> None:
     from apigwops.cli import run
 
     assert run(["--endpoint-url", account["endpoint"], "status", "--api", "no-such-api"]) == 2
+    assert run(["--endpoint-url", account["endpoint"], "status", "--alarm-level", "nope=1"]) == 2
+    # thresholds follow the alarm levels, as diagnose's severity does
+    result = _cli(
+        account["endpoint"],
+        "-o",
+        "json",
+        "status",
+        "--alarms",
+        "--api",
+        "rest-07",
+        "--alarm-level",
+        "4xx-per-5min=250",
+    )
+    (only,) = json.loads(result.stdout)["alarm_coverage"]
+    assert "--threshold 250" in only["missing"][0]["command"]
 
 
 def test_a_control_plane_that_cannot_be_read_costs_only_its_own_stages(account: dict[str, Any]) -> None:
