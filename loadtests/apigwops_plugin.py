@@ -11,14 +11,20 @@ variables, so that API keys and tokens never appear in a process list:
 - ``APIGWOPS_LT_TLS_VERIFY``: ``0`` to skip TLS verification (FastHttpUser's own default is *not* to verify).
 - ``APIGWOPS_LT_PARAMS``: JSON object of scenario parameters (routes, rates, payload lists, ...).
 
+- ``APIGWOPS_LT_PARENT_PID``: apigwops's pid. Every Locust process (the master and each worker it forks) arms
+  a parent-death signal (Linux ``prctl(PR_SET_DEATHSIG, SIGKILL)``) and a watchdog that exits when its parent
+  changes, so no Locust process outlives apigwops, whatever killed it.
+
 Shipped scenarios import ``ApiUser`` from here; any other locustfile gets the same stats when apigwops passes
 ``-f locustfile.py,apigwops_plugin.py``. Loading the module twice registers the listeners once.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import signal
 import sys
 import time
 from collections import Counter
@@ -35,6 +41,10 @@ locust.runners.WORKER_REPORT_INTERVAL = 1.0
 PROGRESS_MARK = "@@apigwops-progress "
 SERIES_INTERVAL_S = 1.0
 LAG_PROBE_S = 0.05
+WATCHDOG_S = 0.5
+PR_SET_DEATHSIG = 1
+MISSING_TOKEN = "Missing Authentication Token"  # API Gateway REST: unknown path, method or stage
+IMPORTED_IN = os.getpid()  # the master: Locust imports locustfiles before it forks its --processes workers
 
 
 def params() -> dict[str, Any]:
@@ -70,6 +80,9 @@ class _Collector:
         self.environment: Any = None
         self.lags_ms: list[float] = []  # this process's event-loop lag samples since the last report
         self.worker_lag_ms: dict[str, float] = {}  # master: latest median lag per worker
+        self.missing_token = 0  # 403 Missing Authentication Token answers (wrong path or stage)
+        self.pending_missing_token = 0
+        self.quitting = False
 
 
 COLLECTOR = _Collector()
@@ -104,6 +117,21 @@ def _on_request(response: Any = None, exception: Any = None, **_: Any) -> None:
     key = str(int(code)) if code else "0"  # 0: no response at all (refused, reset, timed out)
     COLLECTOR.status[key] += 1
     COLLECTOR.pending_status[key] += 1
+    if key == "403" and _is_missing_token(response):
+        COLLECTOR.missing_token += 1
+        COLLECTOR.pending_missing_token += 1
+
+
+def _is_missing_token(response: Any) -> bool:
+    """API Gateway's answer for a route that does not exist: header MissingAuthenticationTokenException, body
+    {"message":"Missing Authentication Token"} (reference §3, C11)."""
+    headers = getattr(response, "headers", None) or {}
+    if str(headers.get("x-amzn-ErrorType", "")).startswith("MissingAuthenticationToken"):
+        return True
+    try:
+        return MISSING_TOKEN in (response.text or "")[:512]
+    except Exception:  # an undecodable body: not API Gateway's JSON message
+        return False
 
 
 def _take_lag_ms() -> float | None:
@@ -124,14 +152,17 @@ def _on_report_to_master(client_id: str, data: dict[str, Any]) -> None:
     data["apigwops_lag_ms"] = _take_lag_ms()
     data["apigwops_status"] = dict(COLLECTOR.pending_status)
     data["apigwops_extras"] = dict(COLLECTOR.pending_extras)
+    data["apigwops_missing_token"] = COLLECTOR.pending_missing_token
     COLLECTOR.pending_status.clear()
     COLLECTOR.pending_extras.clear()
+    COLLECTOR.pending_missing_token = 0
 
 
 def _on_worker_report(client_id: str, data: dict[str, Any]) -> None:
     if data.get("apigwops_lag_ms") is not None:
         COLLECTOR.worker_lag_ms[client_id] = float(data["apigwops_lag_ms"])
     COLLECTOR.status.update(data.get("apigwops_status", {}))
+    COLLECTOR.missing_token += int(data.get("apigwops_missing_token", 0))
     for key, value in data.get("apigwops_extras", {}).items():
         if isinstance(value, dict) and isinstance(COLLECTOR.extras.get(key), dict):
             COLLECTOR.extras[key].update(value)
@@ -212,8 +243,47 @@ def _on_spawning_complete(user_count: int) -> None:
     }
 
 
+def guard_parent() -> None:
+    """Die with the parent: apigwops for the master, the master for a worker it forked. The death signal is
+    Linux's; the watchdog covers other systems and a parent that died before the signal was armed."""
+    expected = (
+        IMPORTED_IN if os.getpid() != IMPORTED_IN else int(os.environ.get("APIGWOPS_LT_PARENT_PID") or 0)
+    )
+    if not expected:
+        return  # run by hand, not by apigwops
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DEATHSIG, int(signal.SIGKILL))
+    if os.getppid() != expected:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            gevent.sleep(WATCHDOG_S)
+            if os.getppid() != expected:
+                os._exit(1)
+
+    gevent.spawn(watch)
+
+
+def _interrupt_once(signum: int, _frame: Any) -> None:
+    """SIGINT or SIGHUP: stop as Ctrl-C does (Locust writes its HTML report and fires quit), once. The terminal
+    and apigwops may both send SIGINT (same process group); a second one must not abort the shutdown."""
+    if COLLECTOR.quitting:
+        return
+    COLLECTOR.quitting = True
+    raise KeyboardInterrupt
+
+
+def _on_quitting(**_: Any) -> None:
+    COLLECTOR.quitting = True
+
+
 def _on_init(environment: Any, **_: Any) -> None:
     COLLECTOR.environment = environment
+    guard_parent()
+    if os.environ.get("APIGWOPS_LT_PARENT_PID"):
+        signal.signal(signal.SIGINT, _interrupt_once)
+        signal.signal(signal.SIGHUP, _interrupt_once)
 
 
 def _on_quit(exit_code: int, **_: Any) -> None:
@@ -235,6 +305,7 @@ def _on_quit(exit_code: int, **_: Any) -> None:
             for e in stats.errors.values()
         ],
         "status_counts": dict(COLLECTOR.status),
+        "missing_token": COLLECTOR.missing_token,
         "ramp": COLLECTOR.ramp,
         "series": COLLECTOR.series,
         "extras": COLLECTOR.extras,
@@ -254,3 +325,4 @@ if not getattr(events, "_apigwops_plugin_loaded", False):
     events.test_start.add_listener(_on_test_start)
     events.spawning_complete.add_listener(_on_spawning_complete)
     events.quit.add_listener(_on_quit)
+    events.quitting.add_listener(_on_quitting)

@@ -1,6 +1,7 @@
-"""Scenario verdicts beyond SLOs: does the throttle match the usage plan, did any attack payload get through.
+"""Verdicts beyond SLOs: did requests fail (the gate of a run without SLOs), does the throttle match the
+usage plan, did any attack payload get through.
 
-Pure functions over what the scenarios recorded (the plugin's `extras`), so they are judged the same way for
+Pure functions over what the run recorded (totals, the plugin's `extras`), so they are judged the same way for
 a fresh run and for `apigwops loadtest check DIR`.
 """
 
@@ -10,6 +11,40 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_TOLERANCE = 0.2
+REQUESTS_CHECK = "requests"  # the gate of a run without --slo: no failed request, at least one request
+
+
+def judge_requests(requests: int, failures: int, status_counts: dict[str, int]) -> CheckResult:
+    """Without SLOs, a run passes only when requests completed and none failed, as Locust's own exit code
+    (non-zero on any failure) says: a pipeline must not ship a deploy whose every request failed."""
+    data = {"requests": requests, "failures": failures}
+    if requests == 0:
+        return CheckResult(REQUESTS_CHECK, False, "no request completed", data)
+    if failures:
+        statuses = ", ".join(
+            f"{'no response' if k == '0' else k}: {v}"
+            for k, v in sorted(status_counts.items())
+            if k == "0" or int(k) >= 400
+        )
+        detail = f"{failures} of {requests} requests failed ({100 * failures / requests:.4g}%)"
+        return CheckResult(REQUESTS_CHECK, False, detail + (f"; {statuses}" if statuses else ""), data)
+    return CheckResult(REQUESTS_CHECK, True, f"all {requests} requests succeeded", data)
+
+
+def reached_nothing(requests: int, status_counts: dict[str, int], missing_token: int, url: str) -> str | None:
+    """One line when the run never reached the API: every request refused (nothing listening), or every one
+    answered 403 Missing Authentication Token (API Gateway's answer for a wrong path or stage)."""
+    if requests and status_counts.get("0", 0) == requests:
+        return (
+            f"reached nothing: all {requests} requests got no response (connection refused, reset or timed out);"
+            f" is anything listening at {url}?"
+        )
+    if requests and missing_token >= requests:
+        return (
+            f"reached nothing: all {requests} requests were answered 403 Missing Authentication Token, API"
+            " Gateway's answer for a path or stage that does not exist; check the stage in the URL and --route"
+        )
+    return None
 
 
 @dataclass(frozen=True)

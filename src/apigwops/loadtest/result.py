@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from apigwops.loadtest.checks import CheckResult
+from apigwops.loadtest.checks import REQUESTS_CHECK, CheckResult, judge_requests
 from apigwops.loadtest.cpu import CpuReport
 from apigwops.loadtest.slo import Slo, SloResult, judge
 from apigwops.loadtest.stats import Totals
@@ -34,10 +34,12 @@ class LoadtestReport:
     notes: list[str] = field(default_factory=list)
     interrupted: bool = False
     files: dict[str, str] = field(default_factory=dict)
+    signal: str | None = None  # what interrupted the run: SIGINT, SIGTERM or SIGHUP
 
     @property
     def passed(self) -> bool:
-        """Every gate and check held, and the run actually sent traffic."""
+        """Every gate and check held, and the run actually sent traffic. Without SLOs, the `requests` check
+        (no failed request) is the gate."""
         return (
             self.whole.requests > 0
             and all(s.passed for s in self.slos)
@@ -52,6 +54,9 @@ class LoadtestReport:
         """Judge again with other gates (`loadtest check`); scenario checks keep their verdicts."""
         self.judged_on = "steady" if exclude_ramp and self.steady is not None else "whole"
         self.slos = judge(slos, self.judged.measured())
+        self.checks = with_requests_check(
+            [c for c in self.checks if c.id != REQUESTS_CHECK], self.judged, slos_given=bool(slos)
+        )
         if exclude_ramp and self.steady is None:
             self.notes.append(
                 "--exclude-ramp: this run has no steady-state snapshot; judged on the whole run"
@@ -66,6 +71,7 @@ class LoadtestReport:
             "rps": whole["rps"],
             "latency_ms": whole["latency_ms"],
             "mean_ms": whole["mean_ms"],
+            "error_rate": self.whole.measured()["error_rate"],
             "status_counts": whole["status_counts"],
             "slos": [
                 {"expr": s.expr, "metric": s.metric, "actual": s.actual, "unit": s.unit, "passed": s.passed}
@@ -79,6 +85,7 @@ class LoadtestReport:
             "latency_reliable": self.cpu.reliable,
             "generator": self.cpu.to_dict(),
             "interrupted": self.interrupted,
+            "interrupted_by": self.signal,
             "run": self.run,
             "endpoints": self.endpoints,
             "errors": self.errors,
@@ -111,4 +118,13 @@ class LoadtestReport:
             notes=list(data.get("notes", [])),
             interrupted=bool(data.get("interrupted", False)),
             files=dict(data.get("files", {})),
+            signal=data.get("interrupted_by"),
         )
+
+
+def with_requests_check(checks: list[CheckResult], totals: Totals, *, slos_given: bool) -> list[CheckResult]:
+    """A run without gates of its own is gated on its requests (none failed, at least one completed); with SLOs,
+    or a scenario's own check (tier-limits expects 429s, waf-probe 403s), those decide."""
+    if slos_given or checks:
+        return checks
+    return [judge_requests(totals.requests, totals.failures, totals.status_counts), *checks]

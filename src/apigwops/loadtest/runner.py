@@ -1,10 +1,15 @@
 """Runs Locust in a subprocess and brings back its final stats; Locust is never imported here.
 
 Locust's gevent monkey-patching would change sockets and threads under boto3 and anything else in this
-process, so it always runs as `python -m locust` in its own session. Settings and secrets go through the
-environment (see loadtests/apigwops_plugin.py), progress comes back as marked lines on its stdout, and its
-logs go to `locust.log`. Ctrl-C and the hard deadline send SIGINT, which makes Locust stop its users, write
-its HTML report and fire `quit`, where the plugin writes the final stats; SIGKILL only if that hangs.
+process, so it always runs in a subprocess, started by `loadtests/apigwops_locust.py` (Locust's own main, with
+no default config files and a parent-death signal). Settings and secrets go through the environment (see
+loadtests/apigwops_plugin.py; no `LOCUST_*` variable reaches it), progress comes back as marked lines on its
+stdout, and its logs go to `locust.log`.
+
+Locust stays in apigwops's process group, so whatever signals the group (a terminal's Ctrl-C, a CI runner)
+reaches it too, and it dies with apigwops even on SIGKILL (the death signal). Ctrl-C, SIGTERM, SIGHUP and the
+hard deadline make apigwops send SIGINT, which makes Locust stop its users, write its HTML report and fire
+`quit`, where the plugin writes the final stats; SIGKILL only if that hangs.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,13 +32,22 @@ from typing import Any
 from apigwops.errors import UsageError
 from apigwops.loadtest.config import RunPlan
 from apigwops.loadtest.cpu import CpuReport, CpuWatcher
-from apigwops.loadtest.scenarios import loadtests_dir, plugin_path
+from apigwops.loadtest.scenarios import launcher_path, loadtests_dir, plugin_path
 
 PROGRESS_MARK = "@@apigwops-progress "
 STARTUP_GRACE_S = 60.0  # imports, worker processes connecting, stop-timeout
 KILL_GRACE_S = 15.0
 
 ProgressCallback = Callable[[dict[str, Any]], None]
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # handled like Ctrl-C (SIGINT) while Locust runs
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP reached apigwops: stop the run and keep its partial report, as Ctrl-C does."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
 @dataclass
@@ -46,12 +60,13 @@ class LocustOutcome:
     html: Path | None
     log: Path
     command: list[str]
+    signal_name: str | None = None  # SIGINT, SIGTERM or SIGHUP when interrupted
 
 
 def locust_command(plan: RunPlan, result_dir: Path) -> list[str]:
     """The argv for Locust; contains no secrets (those travel in the environment)."""
     files = str(plan.locustfile) if plan.plugin_in_locustfile else f"{plan.locustfile},{plugin_path()}"
-    argv = [sys.executable, "-m", "locust", "-f", files, "--headless", "--host", plan.url]
+    argv = [sys.executable, str(launcher_path()), "-f", files, "--headless", "--host", plan.url]
     argv += [
         "-u",
         str(plan.users),
@@ -69,6 +84,12 @@ def locust_command(plan: RunPlan, result_dir: Path) -> list[str]:
         "--only-summary",
     ]
     argv += ["--html", str(result_dir / "locust.html")]
+    if plan.tags:
+        argv += ["--tags", *plan.tags]
+    if plan.exclude_tags:
+        argv += ["--exclude-tags", *plan.exclude_tags]
+    if plan.csv_prefix:
+        argv += ["--csv", plan.csv_prefix]
     if plan.master_bind:
         host, _, port = plan.master_bind.rpartition(":")
         argv += ["--master", "--master-bind-host", host or "*", "--master-bind-port", port or "5557"]
@@ -95,8 +116,7 @@ def worker_command(locustfile: Path, plugin_in_locustfile: bool, master: str) ->
     host, _, port = master.rpartition(":") if ":" in master else (master, "", "5557")
     return [
         sys.executable,
-        "-m",
-        "locust",
+        str(launcher_path()),
         "-f",
         files,
         "--worker",
@@ -108,9 +128,11 @@ def worker_command(locustfile: Path, plugin_in_locustfile: bool, master: str) ->
 
 
 def locust_env(plan: RunPlan, result_file: Path) -> dict[str, str]:
-    env = dict(os.environ)
+    """Our environment without `LOCUST_*` (apigwops has read those on purpose), plus the run's settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
     env.update(
         {
+            "APIGWOPS_LT_PARENT_PID": str(os.getpid()),
             "APIGWOPS_LT_RESULT": str(result_file),
             "APIGWOPS_LT_PROGRESS": "1",
             "APIGWOPS_LT_HEADERS": json.dumps(plan.headers),
@@ -133,15 +155,34 @@ def _pump(stream: Any, log: Any, on_progress: ProgressCallback) -> None:
 
 
 def _stop(proc: subprocess.Popen[Any], grace_s: float) -> None:
-    """SIGINT (Locust writes its reports), then SIGKILL for the whole session if it does not exit."""
+    """SIGINT (Locust writes its reports), then SIGKILL if it does not exit (its workers have a death signal
+    on it, so they follow)."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
     try:
         proc.wait(timeout=grace_s)
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        proc.kill()
         proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def stop_signals_raise() -> Iterator[None]:
+    """While Locust runs, SIGTERM and SIGHUP raise `Stopped` in the main thread, as SIGINT raises
+    KeyboardInterrupt. Outside the main thread (a library caller's worker thread) signals stay as they are."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_stopped(signum: int, _frame: Any) -> None:
+        raise Stopped(signum)
+
+    previous = {sig: signal.signal(sig, raise_stopped) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run_locust(
@@ -159,7 +200,8 @@ def run_locust(
     argv = locust_command(plan, result_dir)
     deadline = time.monotonic() + (deadline_s or plan.duration_s + plan.stop_timeout_s + STARTUP_GRACE_S)
     interrupted = timed_out = False
-    with log_path.open("w", encoding="utf-8") as log:
+    signal_name: str | None = None
+    with log_path.open("w", encoding="utf-8") as log, stop_signals_raise():
         proc = subprocess.Popen(
             argv,
             stdout=subprocess.PIPE,
@@ -167,7 +209,6 @@ def run_locust(
             stdin=subprocess.DEVNULL,
             text=True,
             env=locust_env(plan, result_file),
-            start_new_session=True,  # the terminal's Ctrl-C reaches us; we stop Locust deliberately
         )
         pump = threading.Thread(target=_pump, args=(proc.stdout, log, on_progress), daemon=True)
         pump.start()
@@ -181,9 +222,10 @@ def run_locust(
                     break
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=1.0)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             interrupted = True
-            _stop(proc, KILL_GRACE_S + plan.stop_timeout_s)
+            signal_name = str(exc) if isinstance(exc, Stopped) else "SIGINT"
+            _stop_ignoring_signals(proc, KILL_GRACE_S + plan.stop_timeout_s)
         pump.join(timeout=5)
     html = result_dir / "locust.html"
     raw = json.loads(result_file.read_text(encoding="utf-8")) if result_file.is_file() else None
@@ -197,6 +239,7 @@ def run_locust(
         exit_code=proc.returncode,
         interrupted=interrupted,
         timed_out=timed_out,
+        signal_name=signal_name,
         cpu=watcher.report(lags),
         html=html if html.is_file() else None,
         log=log_path,
@@ -204,14 +247,30 @@ def run_locust(
     )
 
 
-def run_worker(argv: list[str], env: dict[str, str]) -> int:
-    """A plain worker process for a remote master; returns Locust's exit code (Ctrl-C stops it)."""
-    proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+def _stop_ignoring_signals(proc: subprocess.Popen[Any], grace_s: float) -> None:
+    """Stop Locust; a second Ctrl-C or SIGTERM while it writes its reports does not abandon it."""
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, *STOP_SIGNALS)}
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:
+        for sig in handlers:
+            signal.signal(sig, signal.SIG_IGN)
     try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        _stop(proc, KILL_GRACE_S)
-        raise
+        _stop(proc, grace_s)
+    finally:
+        if in_main:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+
+
+def run_worker(argv: list[str], env: dict[str, str]) -> int:
+    """A plain worker process for a remote master; returns Locust's exit code (Ctrl-C, SIGTERM stop it)."""
+    with stop_signals_raise():
+        proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL)
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            _stop_ignoring_signals(proc, KILL_GRACE_S)
+            raise
 
 
 def _last_error(log_path: Path) -> str:

@@ -13,6 +13,7 @@ from apigwops.errors import UsageError
 from apigwops.resources import data_dir
 
 PLUGIN_FILE = "apigwops_plugin.py"
+LAUNCHER_FILE = "apigwops_locust.py"
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ def loadtests_dir() -> Path:
 
 def plugin_path() -> Path:
     return loadtests_dir() / PLUGIN_FILE
+
+
+def launcher_path() -> Path:
+    """The script that starts Locust for apigwops (no default config files, dies with its parent)."""
+    return loadtests_dir() / LAUNCHER_FILE
 
 
 def resolve(argument: str) -> tuple[Path, Scenario | None]:

@@ -6,16 +6,17 @@ saved one again both return a `LoadtestReport`; the caller maps `report.passed` 
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from apigwops.loadtest.checks import CheckResult, judge_throttle, judge_waf
+from apigwops.loadtest.checks import CheckResult, judge_throttle, judge_waf, reached_nothing
 from apigwops.loadtest.config import RunPlan
 from apigwops.loadtest.cpu import CpuReport
-from apigwops.loadtest.result import LoadtestReport
+from apigwops.loadtest.result import LoadtestReport, with_requests_check
 from apigwops.loadtest.scenarios import Scenario
 from apigwops.loadtest.slo import Slo, judge
 from apigwops.loadtest.stats import LocustRun, Totals, parse_result
@@ -40,6 +41,8 @@ class LoadtestRequest:
     target: Target | None = None
     cloudwatch: bool = True
     chart: bool = True
+    html: Path | None = None  # Locust's --html: a copy of locust.html here
+    default_route: bool = False  # smoke/ramp/soak load GET / because no route was named or learned
 
 
 def progress_line(point: dict[str, Any], started: float | None) -> str:
@@ -75,9 +78,20 @@ def build_report(
     *,
     interrupted: bool = False,
     timed_out: bool = False,
+    signal: str | None = None,
 ) -> LoadtestReport:
     """Judge one parsed run: pure, so it is tested without Locust."""
     notes = []
+    nothing = reached_nothing(
+        run.whole.requests, run.whole.status_counts, run.missing_token, request.plan.url
+    )
+    if nothing:
+        notes.append(nothing)
+    elif request.default_route and run.missing_token:
+        notes.append(
+            f"GET / is not a route of this API: {run.missing_token} of {run.whole.requests} requests were answered"
+            " 403 Missing Authentication Token; name the routes with --route 'GET /path'"
+        )
     judged_on = "whole"
     if request.exclude_ramp:
         if run.steady is not None:
@@ -95,7 +109,7 @@ def build_report(
         notes.append("no requests completed: check the URL, the route and that the target is up")
     run_info = {
         **request.plan.describe(),
-        "api": _target_info(request.target) if request.target and request.target.stage else None,
+        "api": _target_info(request.target) if request.target and request.target.api_id else None,
         "started": _iso(run.started),
         "ended": _iso(run.ended),
         "ramp_ended": _iso(run.ramp_end) if run.ramp_end else None,
@@ -106,7 +120,9 @@ def build_report(
         steady=run.steady,
         judged_on=judged_on,
         slos=judge(request.slos, judged.measured()),
-        checks=scenario_checks(request.scenario, run, request.throttle),
+        checks=with_requests_check(
+            scenario_checks(request.scenario, run, request.throttle), judged, slos_given=bool(request.slos)
+        ),
         cpu=cpu,
         endpoints=[
             {
@@ -122,6 +138,7 @@ def build_report(
         series=run.series,
         notes=notes,
         interrupted=interrupted,
+        signal=signal if interrupted else None,
     )
 
 
@@ -157,11 +174,21 @@ def run_loadtest(runtime: Runtime, request: LoadtestRequest) -> LoadtestReport:
             raise KeyboardInterrupt
         run = parse_result(outcome.raw)
         report = build_report(
-            request, run, outcome.cpu, interrupted=outcome.interrupted, timed_out=outcome.timed_out
+            request,
+            run,
+            outcome.cpu,
+            interrupted=outcome.interrupted,
+            timed_out=outcome.timed_out,
+            signal=outcome.signal_name,
         )
+        if report.notes and report.notes[0].startswith(("reached nothing", "GET / is not a route")):
+            runtime.progress.warn(report.notes[0])
+        if request.html is not None and outcome.html is not None:
+            shutil.copyfile(outcome.html, request.html)
+            report.files["locust_html"] = str(request.html)
         if not outcome.cpu.reliable:
             runtime.progress.warn(f"latency unreliable: {outcome.cpu.to_dict()['advice']}")
-        if request.cloudwatch and request.target and request.target.stage:
+        if request.cloudwatch and request.target and request.target.api_id:
             report.cloudwatch = _cloudwatch(runtime, request.target, run)
         if request.report_dir:
             write_reports(report, request.report_dir, chart=request.chart)

@@ -2,7 +2,9 @@
 
 A small closed grammar, parsed with one regular expression and never evaluated as code. Each metric has one
 unit, so that `p95 < 300` (no unit) or `error_rate < 1ms` is refused rather than guessed: a gate a pipeline
-trusts must mean what its author thought it meant.
+trusts must mean what its author thought it meant. The one exception is k6's threshold syntax, `p(95)<300`:
+k6 defines `http_req_duration` in milliseconds, so a k6 user's bare number means ms, and it is read that way
+(https://grafana.com/docs/k6/latest/using-k6/thresholds/).
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
 }
 _EXPR = re.compile(
-    r"^\s*(?P<metric>[a-z0-9_]+)\s*(?P<op><=|>=|<|>)\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|%|/s)?\s*$",
+    r"^\s*(?:p\((?P<k6>\d+)\)|(?P<metric>[a-z0-9_]+))\s*(?P<op><=|>=|<|>)\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|%|/s)?\s*$",
     re.IGNORECASE,
 )
-GRAMMAR = "'p50|p90|p95|p99 < N ms', 'error_rate < N%', 'status_429 < N%' or 'rps > N'"
+GRAMMAR = "'p50|p90|p95|p99 < N ms' (or k6's 'p(95)<N'), 'error_rate < N%', 'status_429 < N%' or 'rps > N'"
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,10 @@ def parse_slo(text: str) -> Slo:
     match = _EXPR.match(text)
     if not match:
         raise UsageError(f"malformed --slo {text!r}: expected {GRAMMAR}")
-    metric, op, unit = match["metric"].lower(), match["op"], (match["unit"] or "").lower()
+    metric = f"p{match['k6']}" if match["k6"] else match["metric"].lower()
+    op, unit = match["op"], (match["unit"] or "").lower()
+    if match["k6"] and not unit:
+        unit = "ms"  # k6's durations are milliseconds
     value = float(match["value"])
     if metric not in METRICS:
         raise UsageError(

@@ -102,6 +102,7 @@ class LocustRun:
     series: list[dict[str, Any]]
     extras: dict[str, Any] = field(default_factory=dict)
     ramp_end: float | None = None
+    missing_token: int = 0  # 403 Missing Authentication Token answers
 
 
 def _histogram(entry: dict[str, Any]) -> dict[float, int]:
@@ -164,6 +165,7 @@ def parse_result(raw: dict[str, Any]) -> LocustRun:
         series=list(raw.get("series", [])),
         extras=dict(raw.get("extras", {})),
         ramp_end=ramp_end,
+        missing_token=int(raw.get("missing_token") or 0),
     )
 
 

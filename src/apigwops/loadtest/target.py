@@ -7,8 +7,9 @@ its environment, and shown everywhere else as their last four characters.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from apigwops.errors import UsageError
@@ -43,11 +44,23 @@ def check_url(url: str) -> str:
     return url.rstrip("/")
 
 
+# RFC 9110 §5.1: a field name is a token; §5.5: a value has no CR, LF or NUL (a CR/LF would start a second
+# header, i.e. header injection; Locust then fails every request without sending it).
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def parse_header(text: str) -> tuple[str, str]:
     name, sep, value = text.partition(":")
-    if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
+    name, value = name.strip(), value.strip()
+    if not sep or not _TOKEN.match(name):
         raise UsageError(f"malformed --header {text!r}: expected 'Name: value'")
-    return name.strip(), value.strip()
+    if _BAD_VALUE.search(value):
+        raise UsageError(
+            f"malformed --header {name!r}: the value contains a control character (CR, LF, ...);"
+            " one --header per header"
+        )
+    return name, value
 
 
 def _from_env(name: str, flag: str) -> str:
@@ -81,46 +94,40 @@ def auth_headers(
 
 
 def resolve_target(runtime: Runtime, *, url: str | None, api: str | None, stage: str | None) -> Target:
-    """`--url` as given, or the invoke URL of `--api/--stage` (REST, HTTP, WebSocket, custom domain, sandbox)."""
-    if url and (api or stage):
-        raise UsageError("give --url, or --api with --stage, not both")
+    """`--url` as given (with `--stage` naming its stage), or the invoke URL of `--api/--stage` (REST, HTTP,
+    WebSocket, custom domain, sandbox)."""
+    if url and api:
+        raise UsageError("give --url (optionally with --stage), or --api with --stage, not both")
     if url:
-        return Target(url=check_url(url))
+        return Target(url=check_url(url), stage=stage or None)
     if not (api and stage):
         raise UsageError("say where to send traffic: --url URL, or --api NAME --stage STAGE")
-    try:
-        from apigwops.aws.resolve import resolve_api
-    except ImportError:  # pragma: no cover - depends on another part of the build
-        raise UsageError("--api/--stage is not available in this build; use --url") from None
-    resolved: Any = resolve_api(runtime.aws, api, stage)
-    info = getattr(resolved, "info", resolved)
-    endpoint = getattr(info, "endpoint", None)
-    if not endpoint:
+    from apigwops.aws.resolve import resolve_api
+
+    info = resolve_api(runtime.aws, api, stage).info
+    if not info.endpoint:
         raise UsageError(f"no invoke URL found for API {api!r} stage {stage!r}")
     return Target(
-        url=check_url(str(endpoint)),
-        api_name=getattr(info, "name", None) or api,
-        api_id=getattr(info, "id", None),
-        api_type=str(getattr(info, "type", "") or "").upper() or None,
+        url=check_url(info.endpoint),
+        api_name=info.name or api,
+        api_id=info.id,
+        api_type=info.type,
         stage=stage,
     )
 
 
 def sandbox_key(tier: str) -> str:
     """The API key the local sandbox made for a usage-plan tier."""
+    from apigwops.sandbox.state import load_state
+
     if tier not in TIERS:
         raise UsageError(f"unknown --tier {tier!r}: choose one of {', '.join(TIERS)}")
-    try:
-        from apigwops.sandbox.state import load_state
-    except ImportError:  # pragma: no cover - depends on another part of the build
-        raise UsageError("--tier needs the local sandbox, which is not available in this build") from None
-    state: Any = load_state()
+    state = load_state()
     if state is None:
         raise UsageError("--tier needs a running sandbox: start one with 'apigwops sandbox up'")
-    keys = getattr(state, "keys", None) or {}
-    if tier not in keys:
+    if tier not in state.keys:
         raise UsageError(f"the sandbox has no API key for tier {tier!r}")
-    return str(keys[tier])
+    return str(state.keys[tier])
 
 
 def usage_plan_throttle(runtime: Runtime, api_key: str) -> tuple[float, float] | None:
@@ -146,11 +153,11 @@ def flush_sandbox(url: str) -> bool:
     `POST /flush`), so the run's own minute is readable at once; True when it did. Never raises."""
     import urllib.request
 
-    try:
-        from apigwops.sandbox.state import load_state
+    from apigwops.sandbox.state import load_state
 
-        state: Any = load_state()
-    except Exception:  # no sandbox part, or an unreadable state file: nothing to flush
+    try:
+        state = load_state()
+    except UsageError:  # an unreadable state file: nothing to flush
         return False
     if state is None or not any(url.startswith(s.url) for s in (state.rest, state.http)):
         return False

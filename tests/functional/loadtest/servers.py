@@ -3,6 +3,9 @@
 - `CountingServer`: answers 200 (or a chosen status per path) and counts every request it saw.
 - token bucket mode (`rate`, `burst`): answers 429 like API Gateway when one API key exceeds its bucket.
 - WAF mode (`blocked`): answers 403 with AWS WAF's body when a request contains one of the blocked strings.
+- routes mode (`routes`): a path that is not one of them gets API Gateway REST's answer for an unknown route,
+  403 `{"message":"Missing Authentication Token"}` with `x-amzn-ErrorType: MissingAuthenticationTokenException`
+  (reference §3, C11).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ class ServerState:
     delay_s: float = 0.0
     bucket: TokenBucket | None = None
     blocked: tuple[str, ...] = ()
+    routes: frozenset[str] | None = None
     counts: Counter[str] = field(default_factory=Counter)  # "METHOD path" -> requests seen
     headers_seen: list[dict[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -79,7 +83,10 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
                 time.sleep(state.delay_s)
             status, body, extra = state.statuses.get(path, 200), b'{"ok":true}', {}
             raw = urllib.parse.unquote_plus(self.path) + body_in
-            if state.blocked and any(b.lower() in raw.lower() for b in state.blocked):
+            if state.routes is not None and path not in state.routes:
+                status, body = 403, b'{"message":"Missing Authentication Token"}'
+                extra = {"x-amzn-ErrorType": "MissingAuthenticationTokenException"}
+            elif state.blocked and any(b.lower() in raw.lower() for b in state.blocked):
                 status, body = 403, b'{"message":"Forbidden"}'
             elif state.bucket is not None and not state.bucket.take():
                 status, body = 429, b'{"message":"Too Many Requests"}'

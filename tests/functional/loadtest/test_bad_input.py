@@ -9,6 +9,8 @@ import pytest
 from tests.conftest import run_cli
 from tests.functional.loadtest.servers import serve
 
+from apigwops.loadtest.config import usable_cores
+
 CASES = [
     (["--slo", "p95<300"], "latency needs a unit"),
     (["--slo", "p42<3ms"], "unknown metric"),
@@ -22,6 +24,20 @@ CASES = [
     (["--route", "FETCH /x"], "malformed --route"),
     (["--api-key-env", "APIGWOPS_TEST_UNSET_VAR"], "not set"),
     (["--api-key", "abc", "--api-key-env", "X"], "not both"),
+    # issue 13: a CR/LF in a header value was accepted and the run silently sent nothing
+    (["--header", "X-A: b\r\nX-B: 1"], "control character"),
+    (["-H", "X-A: b\r\nX-B: 1"], "control character"),
+    (["-H", "X-A: b\nX-B: 1"], "control character"),
+    # issue 13: exit 255 before
+    (["--report-dir", "/proc/x"], "--report-dir /proc/x: cannot write there"),
+    (["--html", "/proc/x/report.html"], "--html /proc/x: cannot write there"),
+    # issue 12: no cap on local processes
+    (["--workers", str(usable_cores() + 1)], "above the cap"),
+    (["--workers", "100000"], "above the cap"),
+    # Locust's spellings of the same things
+    (["--processes", "100000"], "above the cap"),
+    (["--slo", "p(95)<fast"], "malformed --slo"),
+    (["-f", "tier-limits"], "give the scenario once"),
 ]
 
 
@@ -62,6 +78,9 @@ def test_no_target_and_both_targets() -> None:
     result = run_cli("loadtest", "run", "smoke", "--url", "http://127.0.0.1:9", "--api", "a", "--stage", "s")
     assert result.exit_code == 2
     assert "not both" in result.stderr
+    result = run_cli("loadtest", "run", "smoke", "--url", "http://127.0.0.1:9", "-H", "http://127.0.0.1:8")
+    assert result.exit_code == 2
+    assert "one target" in result.stderr
 
 
 def test_production_looking_stage_is_refused_without_allow_prod() -> None:
@@ -83,6 +102,26 @@ def test_production_looking_stage_is_refused_without_allow_prod() -> None:
     )
     assert custom.exit_code == 2
     assert "looks like production" in custom.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "extra"),
+    [
+        ("https://api.example.com/prod/", []),  # a custom domain's base path
+        ("https://api.example.com/v1/production-eu/users", []),
+        ("https://prod.api.example.com/", []),  # a host named after the stage
+        ("https://api-prd.example.com", []),
+        ("https://api.example.com/", ["--stage", "production"]),  # --stage says which stage the URL serves
+        ("https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/live/", []),
+    ],
+)
+def test_production_wherever_it_appears_in_the_url(url: str, extra: list[str]) -> None:
+    result = run_cli("loadtest", "run", "smoke", "--url", url, "-t", "2s", "--no-cloudwatch", *extra)
+    assert result.exit_code == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "looks like production" in lines[0]
+    assert "--allow-prod" in lines[0]
 
 
 def test_tier_limits_without_limits_is_a_usage_error() -> None:

@@ -13,6 +13,7 @@ from apigwops.loadtest.config import (
     check_guardrails,
     is_loopback,
     parse_run_time,
+    stage_candidates,
     stage_from_url,
 )
 
@@ -57,6 +58,39 @@ def test_prod_stage() -> None:
     check_guardrails(plan("http://127.0.0.1:4510/prod", stage="prod"), Limits(), allow_prod=False)
     with pytest.raises(UsageError, match="pattern"):
         check_guardrails(plan(stage="x"), Limits(prod_pattern="("), allow_prod=False)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.example.com/prod/",
+        "https://api.example.com/v2/production/users",
+        "https://prod.api.example.com",
+        "https://payments-live.example.com/",
+    ],
+)
+def test_prod_anywhere_in_a_custom_domain_url(url: str) -> None:
+    with pytest.raises(UsageError, match="production"):
+        check_guardrails(plan(url), Limits(), allow_prod=False)
+    check_guardrails(plan(url), Limits(), allow_prod=True)
+
+
+def test_stage_candidates() -> None:
+    # an execute-api host's labels are the API id and the region, not stage names: only the path's first segment
+    assert stage_candidates("https://prdabcdefg.execute-api.us-east-1.amazonaws.com/staging/prod") == []
+    assert "prod" in stage_candidates("https://api-prod.example.com/v1")
+    # names elsewhere in a URL must match whole: a route or host that merely starts like one is not a stage
+    check_guardrails(plan("https://api.example.com/staging/products"), Limits(), allow_prod=False)
+    check_guardrails(plan("https://prodigy.example.com/livestream"), Limits(), allow_prod=False)
+    check_guardrails(
+        plan("https://prdabcdefg.execute-api.us-east-1.amazonaws.com/dev"), Limits(), allow_prod=False
+    )
+
+
+def test_workers_cap() -> None:
+    check_guardrails(plan(workers=2), Limits(max_workers=2), allow_prod=False)
+    with pytest.raises(UsageError, match="cap of 2"):
+        check_guardrails(plan(workers=3), Limits(max_workers=2), allow_prod=False)
 
 
 def test_loopback() -> None:

@@ -93,3 +93,22 @@ def test_cloudwatch_beside_locust() -> None:
     assert rows["5xx responses"]["locust"] == 1
     assert rows["mean latency (ms)"]["locust"] == 12.5
     assert rows["integration latency (ms)"]["cloudwatch"] is None
+
+
+def test_error_rate_is_always_reported_and_a_run_without_slos_is_judged_on_its_requests() -> None:
+    from apigwops.loadtest.reports.junit import junit_xml
+    from apigwops.loadtest.reports.markdown import markdown_summary
+    from apigwops.loadtest.result import LoadtestReport
+    from apigwops.loadtest.stats import Totals
+
+    whole = Totals(4, 1, 2.0, {"p95": 10.0}, {"200": 3, "500": 1})
+    report = LoadtestReport(run={"scenario": "smoke"}, whole=whole, steady=None, judged_on="whole", slos=[])
+    report.rejudge([], exclude_ramp=False)
+    assert report.to_dict()["error_rate"] == 25.0
+    assert report.passed is False
+    assert [c.id for c in report.checks] == ["requests"]
+    assert "1 of 4 requests failed (25%); 500: 1" in junit_xml(report)
+    assert "| 4 | 1 | 25% |" in markdown_summary(report)
+    report.rejudge(parse_slos(["error_rate<30%"]), exclude_ramp=False)
+    assert report.passed is True
+    assert report.checks == []

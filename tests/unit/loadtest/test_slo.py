@@ -18,6 +18,10 @@ from apigwops.loadtest.slo import judge, parse_slo, parse_slos
         ("status_429<0.5%", "status_429", "<", 0.5),
         ("rps > 50", "rps", ">", 50.0),
         ("rps>=50/s", "rps", ">=", 50.0),
+        # k6's threshold syntax: a bare number is milliseconds, as k6 defines http_req_duration
+        ("p(95)<300", "p95", "<", 300.0),
+        ("p(95)<300ms", "p95", "<", 300.0),
+        ("p(99) <= 1.5s", "p99", "<=", 1500.0),
     ],
 )
 def test_parse(text: str, metric: str, op: str, threshold: float) -> None:
@@ -27,7 +31,7 @@ def test_parse(text: str, metric: str, op: str, threshold: float) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["p95<300", "p95<300%", "error_rate<1", "error_rate<1ms", "rps>5ms", "p42<3ms", "p95", "p95<<3ms",
+    ["p95<300", "p95<300%", "p(42)<3", "p(95)<1%", "p()<3", "p(95<3", "error_rate<1", "error_rate<1ms", "rps>5ms", "p42<3ms", "p95", "p95<<3ms",
      "p95<-3ms", "error_rate<101%", "__import__('os')<1ms", ""],
 )  # fmt: skip
 def test_malformed_is_a_usage_error(text: str) -> None:

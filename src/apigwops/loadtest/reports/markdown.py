@@ -9,6 +9,10 @@ def _ms(value: float | None) -> str:
     return "–" if value is None else f"{value:g} ms"
 
 
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}%"
+
+
 def _num(value: object) -> str:
     return "–" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -32,9 +36,9 @@ def markdown_summary(report: LoadtestReport) -> str:
     if report.interrupted:
         lines += ["> The run was interrupted; numbers cover the part that ran.", ""]
     lines += [
-        "| requests | failures | rps | p50 | p90 | p95 | p99 | max |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
-        f"| {whole.requests} | {whole.failures} | {whole.rps:g} | "
+        "| requests | failures | error rate | rps | p50 | p90 | p95 | p99 | max |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {whole.requests} | {whole.failures} | {_pct(whole.measured()['error_rate'])} | {whole.rps:g} | "
         + " | ".join(_ms(whole.latency_ms.get(k)) for k in ("p50", "p90", "p95", "p99", "max"))
         + " |",
         "",
