@@ -232,7 +232,7 @@ def _window(
     start = fired_at - lookback - LEAD_IN
     start = start.replace(second=0, microsecond=0)
     end = now if ok_at is None else min(now, ok_at + timedelta(seconds=used.evaluation_range_s()))
-    return Window(start, max(end, fired_at + timedelta(minutes=1))), source, fired_at, ok_at, None
+    return Window(start, min(now, max(end, fired_at + timedelta(minutes=1)))), source, fired_at, ok_at, None
 
 
 def _history_read(read: AlarmRead) -> bool:
