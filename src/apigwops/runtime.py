@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from apigwops.aws.session import AwsContext
@@ -17,6 +18,17 @@ from apigwops.progress import NullProgress, Progress
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+
+class OutputFormat(StrEnum):
+    """The `--output` choices; each result's renderers are registered per format in `apigwops.render`."""
+
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+    text = "text"
+    markdown = "markdown"
+    csv = "csv"
 
 
 def utcnow() -> datetime:
@@ -31,7 +43,8 @@ class Runtime:
     progress: Progress = field(default_factory=NullProgress)
     clock: Callable[[], datetime] = utcnow
     sleep: Callable[[float], None] = time.sleep
-    output: str = "json"
+    output: OutputFormat = OutputFormat.json
+    query: str | None = None  # a JMESPath expression applied to the JSON document before rendering
     debug: bool = False
     color: bool = False
     out: Console | None = None  # data (stdout); only the CLI layer prints to it

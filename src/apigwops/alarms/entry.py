@@ -51,6 +51,9 @@ def add_alarm(document: dict[str, Any], target: AlarmTarget) -> dict[str, Any]:
 
 
 def render_alarm(runtime: Runtime, alarm: dict[str, Any]) -> None:
+    """Above the findings on a terminal or in markdown; with --query only the selection is printed."""
+    if runtime.query is not None:
+        return
     if runtime.output == "table" and runtime.out is not None:
         from apigwops.render.alarm import render_alarm_table
 

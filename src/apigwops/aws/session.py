@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from apigwops.aws.allowlist import enforce_read_only
-from apigwops.aws.config import make_config
-from apigwops.aws.settings import AwsSettings
+from apigwops.aws.config import config_for, resolve_retries
+from apigwops.aws.settings import AwsSettings, check_environment_endpoints
 from apigwops.errors import CredentialsError
 
 if TYPE_CHECKING:
@@ -31,6 +31,8 @@ def make_session(settings: AwsSettings) -> boto3.Session:
     import boto3
     import botocore.exceptions
 
+    settings.validate()
+    check_environment_endpoints()
     try:
         session = boto3.Session(profile_name=settings.profile, region_name=settings.resolved_region())
     except botocore.exceptions.ProfileNotFound as exc:
@@ -99,15 +101,17 @@ class AwsContext:
         with self._lock:
             client = self._clients.get(service)
             if client is None:
-                kwargs: dict[str, Any] = {"config": make_config()}
+                kwargs: dict[str, Any] = {}
                 if self.settings.endpoint_url:
                     kwargs["endpoint_url"] = self.settings.endpoint_url
-                client = session.client(service, **kwargs)
-                if not is_aws_endpoint(client.meta.endpoint_url) and "AWS_MAX_ATTEMPTS" not in os.environ:
+                profile = self._profile_config(session)
+                retries = resolve_retries(profile=profile)
+                client = session.client(service, config=self._config(retries), **kwargs)
+                if not retries.attempts_chosen and not is_aws_endpoint(client.meta.endpoint_url):
                     # An emulator (moto, the sandbox) does not throttle; retrying an operation it lacks only
                     # multiplies the wait before the check is skipped. One attempt unless the user asks.
-                    kwargs["config"] = make_config(default_attempts=EMULATOR_MAX_ATTEMPTS)
-                    client = session.client(service, **kwargs)
+                    retries = resolve_retries(profile=profile, default_attempts=EMULATOR_MAX_ATTEMPTS)
+                    client = session.client(service, config=self._config(retries), **kwargs)
                 enforce_read_only(client)
                 client.meta.events.register("before-call", self._count)
                 if self._debug is not None:
@@ -116,6 +120,20 @@ class AwsContext:
                     CallLog(self._debug).attach(client)
                 self._clients[service] = client
             return client
+
+    def _config(self, retries: Any) -> Any:
+        return config_for(
+            retries, connect_timeout=self.settings.connect_timeout, read_timeout=self.settings.read_timeout
+        )
+
+    @staticmethod
+    def _profile_config(session: boto3.Session) -> dict[str, Any]:
+        """The profile's section of ~/.aws/config (max_attempts, retry_mode, ...); empty when there is none."""
+        try:
+            # boto3 exposes no public accessor for the botocore session it wraps.
+            return dict(session._session.get_scoped_config())
+        except Exception:
+            return {}
 
     def endpoint_url(self, service: str) -> str:
         return str(self.client(service).meta.endpoint_url)

@@ -15,8 +15,8 @@ import typer
 from apigwops import __version__
 from apigwops.cli import capture, cost, demo, diagnose, iam, loadtest, playbooks, sandbox, status
 from apigwops.cli.context import global_options
-from apigwops.cli.options import OutputFormat
 from apigwops.errors import ExitCode, exit_code_for
+from apigwops.runtime import OutputFormat
 
 app = typer.Typer(
     name="apigwops",
@@ -63,9 +63,36 @@ def root(
         typer.Option(
             "--output",
             "-o",
-            help="table (default on a terminal), json (default when piped), markdown, csv, yaml (where offered).",
+            help="table (default on a terminal), json (default when piped), yaml, text (tab-separated, as the "
+            "AWS CLI's), markdown, csv; each command lists the ones it has in its errors.",
             envvar="APIGWOPS_OUTPUT",
             case_sensitive=False,
+        ),
+    ] = None,
+    query: Annotated[
+        str | None,
+        typer.Option(
+            "--query",
+            metavar="JMESPATH",
+            help="JMESPath expression applied to the JSON document before rendering, as in the AWS CLI.",
+        ),
+    ] = None,
+    cli_read_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--cli-read-timeout",
+            metavar="SECONDS",
+            help="Socket read timeout for AWS calls (default 30; 0 = none).",
+            min=0,
+        ),
+    ] = None,
+    cli_connect_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--cli-connect-timeout",
+            metavar="SECONDS",
+            help="Socket connect timeout for AWS calls (default 5; 0 = none).",
+            min=0,
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and AWS call details.")] = False,
@@ -75,10 +102,11 @@ def root(
         bool, typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True)
     ] = False,
 ) -> None:
-    """Global options; they apply to every command."""
+    """Global options; they apply to every command and go before or after it, as in the AWS CLI."""
     opts = global_options(ctx)
     opts.profile, opts.region, opts.endpoint_url = profile, region, endpoint_url
-    opts.output = output.value if output else None
+    opts.output, opts.query = output, query
+    opts.read_timeout, opts.connect_timeout = cli_read_timeout, cli_connect_timeout
     opts.debug, opts.no_color, opts.quiet = debug, no_color, quiet
 
 
@@ -106,9 +134,12 @@ def run(argv: list[str] | None = None) -> int:
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
     from typer.main import get_command
 
-    args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
+    from apigwops.cli.argv import hoist_global_options, note_global_options
+
     command = get_command(app)
+    note_global_options(command)
+    args = hoist_global_options(command, sys.argv[1:] if argv is None else list(argv))
+    debug = "--debug" in args
     try:
         result = command.main(args=args, prog_name="apigwops", standalone_mode=False)
     except Exit as exc:

@@ -7,7 +7,6 @@ this module only parses options and prints the path and a one-line summary.
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,16 +17,12 @@ from apigwops.cli.context import make_runtime
 from apigwops.cli.options import ApiOpt, EndOpt, SinceOpt, StageOpt, StartOpt
 from apigwops.errors import UsageError
 
+CAPTURE = "capture"  # the result kind (apigwops.render.capture prints it)
+
 
 class BundleFormat(StrEnum):
     parquet = "parquet"
     jsonl = "jsonl"
-
-
-class LogsEngine(StrEnum):
-    auto = "auto"
-    insights = "insights"
-    scan = "scan"
 
 
 def register(app: typer.Typer) -> None:
@@ -60,14 +55,13 @@ def register(app: typer.Typer) -> None:
             ),
         ] = BundleFormat.parquet,
         logs_engine: Annotated[
-            LogsEngine,
+            str,
             typer.Option(
                 "--logs-engine",
                 help="auto, insights (Logs Insights, server-side) or scan (FilterLogEvents, local).",
-                case_sensitive=False,
                 envvar="APIGWOPS_LOGS_ENGINE",
             ),
-        ] = LogsEngine.auto,
+        ] = "auto",
     ) -> None:
         """Save a stage's evidence (metrics, logs, WAF records, configuration) as a redacted bundle.
 
@@ -75,9 +69,14 @@ def register(app: typer.Typer) -> None:
         'apigwops diagnose --bundle DIR'.
         """
         from apigwops.evidence.bundle import read_manifest, write_bundle
+        from apigwops.evidence.logengine import ENGINE_CHOICES
+        from apigwops.render import Result, render
         from apigwops.timewindow import resolve_window
 
-        runtime = make_runtime(ctx, formats=("table", "json"))
+        engine = logs_engine.lower()
+        if engine not in ENGINE_CHOICES:
+            raise UsageError(f"--logs-engine {logs_engine!r} is not one of: {', '.join(ENGINE_CHOICES)}")
+        runtime = make_runtime(ctx, kind=CAPTURE)
         window = resolve_window(since=since, start=start, end=end, now=runtime.clock)
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             raise UsageError(f"--out {out} already exists and is not an empty directory")
@@ -85,15 +84,14 @@ def register(app: typer.Typer) -> None:
 
         runtime.progress.step(f"collecting evidence for {api}/{stage}")
         evidence = collect.collect_evidence(
-            runtime, api=api, stage=stage, window=window, logs_engine=logs_engine.value
+            runtime,
+            api=api,
+            stage=stage,
+            window=window,
+            logs_engine=engine,  # type: ignore[arg-type]  # checked against ENGINE_CHOICES above
         )
         path = write_bundle(evidence, out, redact_ips=redact_ips, fmt=fmt.value, progress=runtime.progress)
-        summary = _summary(read_manifest(path))
-        if runtime.output == "json":
-            typer.echo(json.dumps({"bundle": str(path), **summary}, indent=2))
-        else:
-            typer.echo(str(path))
-            typer.echo(_summary_line(summary))
+        render(runtime, Result(CAPTURE, {"bundle": str(path), **_summary(read_manifest(path))}))
 
 
 def _summary(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -104,15 +102,3 @@ def _summary(manifest: dict[str, Any]) -> dict[str, Any]:
         "sources": {source["id"]: source["status"] for source in manifest.get("sources", [])},
         "redaction": manifest.get("redaction", {}),
     }
-
-
-def _summary_line(summary: dict[str, Any]) -> str:
-    tables = ", ".join(f"{name} {rows:,}" for name, rows in summary["tables"].items())
-    redaction = summary["redaction"]
-    ips = "IPs pseudonymised" if redaction.get("ips", "kept") != "kept" else "IPs kept"
-    not_ok = [f"{source} {status}" for source, status in summary["sources"].items() if status != "ok"]
-    gaps = f"; sources not ok: {', '.join(not_ok)}" if not_ok else ""
-    return (
-        f"{summary['format']} tables (rows): {tables}; {redaction.get('secrets_replaced', 0)} secrets "
-        f"redacted, {ips}{gaps}"
-    )

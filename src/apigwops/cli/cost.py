@@ -1,28 +1,22 @@
 """`apigwops cost`: estimate, compare and show prices (a thin shell over `apigwops.cost`).
 
 Only typer and the standard library are imported here at module level; pandas, pydantic, yaml, boto3 and
-rich are imported inside the commands so that `apigwops --help` stays fast.
+rich are imported inside the commands so that `apigwops --help` stays fast. The Region policy lives in
+`apigwops.cost.request`, the tables in `apigwops.render.cost`.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from apigwops.cli.context import global_options, make_runtime
+from apigwops.cli.context import make_runtime
 from apigwops.cli.options import OptionalApiOpt, OptionalStageOpt
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from apigwops.cost.inputs import FlagValues
-    from apigwops.cost.model import Options, Usage
-    from apigwops.runtime import Runtime
-
-FORMATS = ("table", "json", "csv", "markdown")
 
 app = typer.Typer(
     help="Monthly cost per usage-plan tier and per component, priced like AWS's own worked examples.",
@@ -139,60 +133,6 @@ def _flags(**values: Any) -> FlagValues:
     return FlagValues(numbers=numbers, **values)
 
 
-def _prepare(
-    ctx: typer.Context,
-    runtime: Runtime,
-    flags: FlagValues,
-    scenario_path: Path | None,
-    api: str | None,
-    stage: str | None,
-    days: int,
-) -> tuple[Usage, Options, Any]:
-    from apigwops.aws.settings import AwsSettings
-    from apigwops.cost.catalog import load_catalog
-    from apigwops.cost.inputs import build
-    from apigwops.cost.scenario import load_scenario
-    from apigwops.errors import UsageError
-
-    catalog = load_catalog()
-    for note in catalog.notes:
-        runtime.progress.warn(note)
-    if scenario_path is not None and api is not None:
-        raise UsageError("--scenario and --api are alternatives: price a file or the live API, not both")
-    if (api is None) != (stage is None):
-        raise UsageError("--api and --stage go together (live usage of one stage)")
-    scenario = load_scenario(scenario_path, catalog) if scenario_path is not None else None
-    opts = global_options(ctx)
-    # Offline estimates take the region from a flag or the scenario, not from AWS_REGION: the snapshot
-    # covers us-east-1 only, and an environment set up for another region should not break every estimate.
-    default_region = opts.region
-    env_region = AwsSettings().resolved_region()
-    base = None
-    if api is not None and stage is not None:
-        from dataclasses import replace as with_changes
-
-        from apigwops.aws.session import AwsContext
-        from apigwops.cost.live import usage_from_stage
-
-        if flags.region is not None:  # `cost estimate --api A --stage S --region R` reads the API in R
-            runtime.aws = AwsContext(with_changes(runtime.aws.settings, region=flags.region))
-        base = usage_from_stage(runtime, api, stage, days=days)
-        default_region = base.region
-    usage, options = build(flags, scenario, default_region, base=base)
-    if (
-        base is None
-        and env_region
-        and env_region != usage.region
-        and flags.region is None
-        and opts.region is None
-    ):
-        from dataclasses import replace
-
-        note = f"priced for {usage.region}; AWS_REGION/AWS_DEFAULT_REGION={env_region} is not used (pass --region)"
-        usage = replace(usage, notes=(*usage.notes, note))
-    return usage, options, catalog
-
-
 @app.command("estimate")
 def estimate_command(
     ctx: typer.Context,
@@ -223,10 +163,13 @@ def estimate_command(
     days: DaysOpt = 30,
 ) -> None:
     """Monthly cost from flags, a scenario file (--scenario) or the live API's usage (--api --stage)."""
-    from apigwops.cost import render
+    from apigwops.cost.document import estimate_to_dict
     from apigwops.cost.estimator import estimate
+    from apigwops.cost.request import prepare
+    from apigwops.render import Result, render
+    from apigwops.render.cost import ESTIMATE
 
-    runtime = make_runtime(ctx, formats=FORMATS)
+    runtime = make_runtime(ctx, kind=ESTIMATE)
     flags = _flags(
         requests=requests, request_kb=request_kb, response_kb=response_kb, messages=messages,
         message_kb=message_kb, connection_minutes=connection_minutes, cache_gb=cache_gb,
@@ -235,7 +178,7 @@ def estimate_command(
         lambda_requests=lambda_requests, waf_acls=waf_acls, waf_rules=waf_rules, free_tier=free_tier,
         hours_per_month=hours_per_month, data_transfer=data_transfer,
     )  # fmt: skip
-    usage, options, catalog = _prepare(ctx, runtime, flags, scenario, api, stage, days)
+    usage, options, catalog = prepare(runtime, flags, scenario, api, stage, days)
     result = estimate(usage, catalog, options)
     if not result.components:
         from apigwops.errors import UsageError
@@ -243,14 +186,7 @@ def estimate_command(
         raise UsageError(
             "nothing to price: give --requests (or --messages), a --scenario, or --api and --stage"
         )
-    if runtime.output == "json":
-        typer.echo(json.dumps(render.estimate_to_dict(result), indent=2))
-    elif runtime.output == "csv":
-        typer.echo(render.estimate_csv(result), nl=False)
-    elif runtime.output == "markdown":
-        typer.echo(render.estimate_markdown(result), nl=False)
-    else:
-        _print_estimate(runtime, result)
+    render(runtime, Result(ESTIMATE, estimate_to_dict(result), result))
 
 
 @app.command("compare")
@@ -276,10 +212,13 @@ def compare_command(
     days: DaysOpt = 30,
 ) -> None:
     """REST and HTTP side by side for the same traffic, with what HTTP APIs lack."""
-    from apigwops.cost import render
     from apigwops.cost.compare import compare
+    from apigwops.cost.document import comparison_to_dict
+    from apigwops.cost.request import prepare
+    from apigwops.render import Result, render
+    from apigwops.render.cost import COMPARE
 
-    runtime = make_runtime(ctx, formats=FORMATS)
+    runtime = make_runtime(ctx, kind=COMPARE)
     flags = _flags(
         requests=requests, request_kb=request_kb, response_kb=response_kb, messages=None, message_kb=None,
         connection_minutes=None, cache_gb=cache_gb, cognito_mau=None, log_gb=log_gb, api_type=None,
@@ -288,28 +227,13 @@ def compare_command(
         waf_acls=waf_acls, waf_rules=waf_rules, free_tier=free_tier, hours_per_month=hours_per_month,
         data_transfer=data_transfer,
     )  # fmt: skip
-    usage, options, catalog = _prepare(ctx, runtime, flags, scenario, api, stage, days)
+    usage, options, catalog = prepare(runtime, flags, scenario, api, stage, days)
     result = compare(usage, catalog, options)
     if not result.rest.components:
         from apigwops.errors import UsageError
 
         raise UsageError("nothing to price: give --requests, a --scenario, or --api and --stage")
-    if runtime.output == "json":
-        typer.echo(json.dumps(render.comparison_to_dict(result), indent=2))
-    elif runtime.output == "csv":
-        typer.echo(render.comparison_csv(result), nl=False)
-    elif runtime.output == "markdown":
-        typer.echo(render.comparison_markdown(result), nl=False)
-    else:
-        from apigwops.cost.money import cents
-
-        _print_frame(runtime, render.comparison_frame(result), "REST vs HTTP (USD per month)")
-        assert runtime.out is not None
-        runtime.out.print(
-            f"HTTP saves ${cents(result.difference_usd):,.2f} per month, without:", markup=False
-        )
-        for item in result.http_lacks:
-            runtime.out.print(f"  - {item}", markup=False)
+    render(runtime, Result(COMPARE, comparison_to_dict(result), result))
 
 
 @app.command("prices")
@@ -322,81 +246,18 @@ def prices_command(
     ] = False,
 ) -> None:
     """The price catalog for a region: the shipped, dated snapshot or your last --refresh."""
-    from apigwops.aws.settings import AwsSettings
-    from apigwops.cost import render
     from apigwops.cost.catalog import cache_dir, load_catalog
+    from apigwops.cost.document import prices_to_dict
+    from apigwops.cost.request import prices_region
+    from apigwops.render import Result, render
+    from apigwops.render.cost import PRICES
 
-    runtime = make_runtime(ctx, formats=FORMATS)
-    opts = global_options(ctx)
-    name = (
-        region or AwsSettings(opts.profile, opts.region, opts.endpoint_url).resolved_region() or "us-east-1"
-    )
+    runtime = make_runtime(ctx, kind=PRICES)
+    name = prices_region(region, runtime.aws.settings)
     if refresh:
         from apigwops.cost.pricelist import pricing_client, refresh_region
 
         path = refresh_region(pricing_client(runtime.aws), name, cache_dir(), progress=runtime.progress)
         runtime.progress.step(f"cached Price List prices for {name} in {path}")
     prices = load_catalog().region(name)
-    if runtime.output == "json":
-        typer.echo(json.dumps(render.prices_to_dict(prices), indent=2))
-    elif runtime.output == "csv":
-        typer.echo(render.prices_frame(prices).to_csv(index=False), nl=False)
-    elif runtime.output == "markdown":
-        typer.echo(render.prices_markdown(prices), nl=False)
-    else:
-        _print_frame(
-            runtime, render.prices_frame(prices), f"Prices for {name} ({prices.origin}, {prices.date})"
-        )
-
-
-def _print_estimate(runtime: Runtime, result: Any) -> None:
-    from apigwops.cost import render
-    from apigwops.cost.money import cents
-
-    out = runtime.out
-    assert out is not None
-    title = f"{result.api_type.upper()} API in {result.region}: ${cents(result.total_usd):,.2f} per month"
-    ppm = render.per_million(result.total_usd, result.api_requests)
-    if ppm is not None:
-        title += f" (${cents(ppm):,.2f} per million requests)"
-    out.print(title, markup=False)
-    _print_frame(runtime, render.components_frame(result).drop(columns=["detail"]), "Components (USD)")
-    if result.tiers:
-        _print_frame(runtime, render.tiers_by_component(result), "Usage-plan tiers (USD)")
-    if result.worst_case_usd is not None:
-        out.print(
-            f"Worst case, every key at its full quota: ${cents(result.worst_case_usd):,.2f} "
-            f"for {render.quantity(result.worst_case_requests):,} requests",
-            markup=False,
-        )
-    out.print(f"Assumptions (prices: {result.price_origin}, {result.price_date}):", markup=False)
-    for line in result.assumptions:
-        out.print(f"  - {line}", markup=False)
-
-
-def _print_frame(runtime: Runtime, frame: pd.DataFrame, title: str) -> None:
-    from decimal import Decimal
-
-    from rich.table import Table
-    from rich.text import Text
-
-    from apigwops.cost.render import money_text
-
-    table = Table(title=title, title_justify="left")
-    for column in frame.columns:
-        numeric = column not in ("component", "tier", "unit", "price", "status", "source", "detail")
-        table.add_column(str(column), justify="right" if numeric else "left")
-    for row in frame.astype(object).itertuples(index=False):
-        cells = []
-        for value in row:
-            if value is None or (isinstance(value, float) and value != value):
-                cells.append("")
-            elif isinstance(value, Decimal):
-                cells.append(money_text(value))
-            elif isinstance(value, int):
-                cells.append(f"{value:,}")
-            else:
-                cells.append(str(value))
-        table.add_row(*(Text(c) for c in cells))
-    assert runtime.out is not None
-    runtime.out.print(table, markup=False)
+    render(runtime, Result(PRICES, prices_to_dict(prices), prices))

@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         terminal) 'apigwops status' over the sandbox and 'apigwops diagnose --alarm' on the alarm that fired.
         """
         from apigwops.cli.context import make_runtime
-        from apigwops.cli.diagnose import render_document
+        from apigwops.cli.diagnose import DIAGNOSIS, render_document
         from apigwops.demo import DEFAULT_INCIDENT, DemoPlan, run_demo
         from apigwops.sandbox import parse_fault_specs
         from apigwops.timewindow import parse_duration
@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
             else parse_duration(onset_after).total_seconds(),
         )
         plan.validate()
-        runtime = make_runtime(ctx)
+        runtime = make_runtime(ctx, kind=DIAGNOSIS)
         result = run_demo(runtime, plan)
         load = result.load.to_dict()
         runtime.progress.step(

@@ -7,6 +7,7 @@ printed, logged or saved.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,9 +19,7 @@ if TYPE_CHECKING:
     from apigwops.evidence.model import Evidence
     from apigwops.runtime import Runtime
 
-SYMPTOMS = ("auto", "401", "403", "429", "5xx", "502", "504", "latency")
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-LOG_ENGINES = ("auto", "insights", "scan")
+DIAGNOSIS = "diagnose"  # the result kind its renderers are registered under (apigwops.render)
 
 
 def register(app: typer.Typer) -> None:
@@ -131,7 +130,7 @@ def register(app: typer.Typer) -> None:
         )
 
 
-def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+def _choice(name: str, value: str, choices: Iterable[str]) -> str:
     from apigwops.errors import UsageError
 
     lowered = value.lower()
@@ -164,14 +163,17 @@ def _run(
     from apigwops.diagnose.alarm_levels import resolve_alarm_levels
     from apigwops.diagnose.engine import diagnose
     from apigwops.diagnose.loader import load_playbooks
+    from apigwops.diagnose.schema import SEVERITY_ORDER
+    from apigwops.diagnose.vocabulary import CLI_SYMPTOMS
     from apigwops.errors import UsageError
+    from apigwops.evidence.logengine import ENGINE_CHOICES
     from apigwops.timewindow import resolve_window
 
-    symptom = _choice("SYMPTOM", symptom, SYMPTOMS)
-    fail_on = _choice("--fail-on", fail_on, SEVERITIES)
-    logs_engine = _choice("--logs-engine", logs_engine, LOG_ENGINES)
+    symptom = _choice("SYMPTOM", symptom, CLI_SYMPTOMS)
+    fail_on = _choice("--fail-on", fail_on, SEVERITY_ORDER)
+    logs_engine = _choice("--logs-engine", logs_engine, ENGINE_CHOICES)
     levels = resolve_alarm_levels(alarm_level)  # a bad level fails before any AWS call
-    runtime = make_runtime(ctx)
+    runtime = make_runtime(ctx, kind=DIAGNOSIS)
     books = load_playbooks(playbook_dirs)  # a malformed playbook fails before any AWS call
     target = None
     if alarm is not None:
@@ -228,18 +230,9 @@ def _run(
 
 def render_document(runtime: Runtime, document: dict[str, Any]) -> None:
     """Print a diagnosis document in the chosen output mode (also used by `apigwops demo`)."""
-    if runtime.output == "table" and runtime.out is not None:
-        from apigwops.render.diagnose_table import render_table
+    from apigwops.render import Result, render
 
-        render_table(document, runtime.out)
-    elif runtime.output == "markdown":
-        from apigwops.render.diagnose_markdown import to_markdown
-
-        typer.echo(to_markdown(document))
-    else:
-        from apigwops.render.json import to_json
-
-        typer.echo(to_json(document))
+    render(runtime, Result(DIAGNOSIS, document))
 
 
 def _write_html(path: Path, document: dict[str, Any], evidence: Evidence) -> None:

@@ -9,16 +9,16 @@ library (`apigwops.loadtest.locustconf`), below what the command line and APIGWO
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer._click.core import ParameterSource
 
 from apigwops.cli.context import make_runtime
 from apigwops.cli.options import OptionalApiOpt, OptionalStageOpt
+from apigwops.render.loadtest import LOADTEST
 
 if TYPE_CHECKING:
     from apigwops.loadtest.result import LoadtestReport
@@ -221,7 +221,7 @@ def run_command(
     bad input, 130 on Ctrl-C, 143 on SIGTERM, 129 on SIGHUP (the partial report is written for all three)."""
     from apigwops.loadtest.request import RunFlags, build_request, run_as_worker
 
-    runtime = make_runtime(ctx)
+    runtime = make_runtime(ctx, kind=LOADTEST)
     flags = RunFlags(
         scenario=scenario, url=url, api=api, stage=stage, users=users, spawn_rate=spawn_rate,
         run_time=run_time, workers=workers, locustfile=locustfile,
@@ -264,7 +264,7 @@ def check_command(
     from apigwops.loadtest.service import check_saved
     from apigwops.loadtest.slo import parse_slos
 
-    runtime = make_runtime(ctx)
+    runtime = make_runtime(ctx, kind=LOADTEST)
     report = check_saved(
         directory,
         parse_slos(slo or []),
@@ -278,12 +278,14 @@ def check_command(
 
 
 @app.command("scenarios")
-def scenarios_command() -> None:
+def scenarios_command(ctx: typer.Context) -> None:
     """List the shipped scenarios."""
     from apigwops.loadtest.scenarios import SCENARIOS
+    from apigwops.render import Result, render
+    from apigwops.render.loadtest import SCENARIOS as KIND
 
-    for item in SCENARIOS.values():
-        typer.echo(f"{item.name:<12} {item.summary}")
+    runtime = make_runtime(ctx, kind=KIND)
+    render(runtime, Result(KIND, [{"name": i.name, "summary": i.summary} for i in SCENARIOS.values()]))
 
 
 def _sources(ctx: typer.Context) -> dict[str, str]:
@@ -323,62 +325,6 @@ def _exit_code(report: LoadtestReport) -> int:
 
 
 def _render(runtime: Runtime, report: LoadtestReport) -> None:
-    out = runtime.out
-    if runtime.output == "json" or out is None:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
-        return
-    if runtime.output == "markdown":
-        from apigwops.loadtest.reports.markdown import markdown_summary
+    from apigwops.render import Result, render
 
-        out.print(markdown_summary(report), markup=False, highlight=False, end="")
-        return
-    _render_table(out, report)
-
-
-def _render_table(out: Any, report: LoadtestReport) -> None:
-    """Tables with every user-supplied or remote string wrapped in Text, so rich never reads it as markup."""
-    from rich.table import Table
-    from rich.text import Text
-
-    whole = report.whole
-    table = Table(
-        title=Text(f"loadtest {report.run.get('scenario', '')}: {'PASSED' if report.passed else 'FAILED'}")
-    )
-    for column in ("requests", "failures", "rps", "p50", "p90", "p95", "p99", "max"):
-        table.add_column(column, justify="right")
-    lat = [whole.latency_ms.get(k) for k in ("p50", "p90", "p95", "p99", "max")]
-    table.add_row(
-        str(whole.requests),
-        str(whole.failures),
-        f"{whole.rps:g}",
-        *("-" if v is None else f"{v:g} ms" for v in lat),
-    )
-    out.print(table)
-    if report.slos or report.checks:
-        gates = Table(title=f"gates (judged on the {report.judged_on} run)")
-        gates.add_column("gate")
-        gates.add_column("measured", justify="right")
-        gates.add_column("result")
-        for s in report.slos:
-            gates.add_row(
-                Text(s.expr),
-                "-" if s.actual is None else f"{s.actual:g} {s.unit}",
-                "pass" if s.passed else "FAIL",
-            )
-        for c in report.checks:
-            gates.add_row(Text(c.id), Text(c.detail), "pass" if c.passed else "FAIL")
-        out.print(gates)
-    if report.cloudwatch and report.cloudwatch.get("beside"):
-        side = Table(title="run window: Locust beside the stage's CloudWatch metrics")
-        for column in ("", "Locust", "CloudWatch"):
-            side.add_column(column, justify="right" if column else "left")
-        for row in report.cloudwatch["beside"]:
-            side.add_row(
-                row["metric"], *("-" if v is None else f"{v:g}" for v in (row["locust"], row["cloudwatch"]))
-            )
-        out.print(side)
-    if report.cloudwatch and (report.cloudwatch.get("note") or report.cloudwatch.get("skipped")):
-        text = report.cloudwatch.get("skipped") or report.cloudwatch.get("note")
-        out.print(f"CloudWatch: {text}", markup=False, highlight=False)
-    for note in report.notes:
-        out.print(f"note: {note}", markup=False, highlight=False)
+    render(runtime, Result(LOADTEST, report.to_dict(), report))

@@ -5,19 +5,9 @@ Every option also reads an environment variable (APIGWOPS_* or the AWS CLI's own
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    csv = "csv"
-    yaml = "yaml"
-
 
 ApiOpt = Annotated[
     str, typer.Option("--api", help="API name or id (REST, HTTP or WebSocket).", envvar="APIGWOPS_API")

@@ -27,8 +27,10 @@ def list_command(ctx: typer.Context, playbooks: ExtraDirs = None) -> None:
     """The playbooks diagnose runs: id, symptoms and the finding ids each can report."""
     from apigwops.cli.context import make_runtime
     from apigwops.diagnose.loader import load_playbooks
+    from apigwops.render import Result, render
+    from apigwops.render.playbooks import LIST
 
-    runtime = make_runtime(ctx, formats=("table", "json"))
+    runtime = make_runtime(ctx, kind=LIST)
     rows: list[dict[str, Any]] = [
         {
             "id": book.id,
@@ -40,22 +42,7 @@ def list_command(ctx: typer.Context, playbooks: ExtraDirs = None) -> None:
         }
         for book in sorted(load_playbooks(playbooks or []), key=lambda b: b.id)
     ]
-    if runtime.output == "json" or runtime.out is None:
-        from apigwops.render.json import to_json
-
-        typer.echo(to_json(rows))
-        return
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title="Playbooks")
-    for column in ("id", "symptoms", "findings", "status"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            Text(row["id"]), ", ".join(row["symptoms"]), Text("\n".join(row["findings"])), row["status"]
-        )
-    runtime.out.print(table)
+    render(runtime, Result(LIST, rows))
 
 
 @app.command("show")
@@ -68,23 +55,18 @@ def show_command(
     from apigwops.cli.context import make_runtime
     from apigwops.diagnose.loader import load_playbooks
     from apigwops.errors import NotFoundError
+    from apigwops.render import Result, render
+    from apigwops.render.playbooks import SHOW
 
-    runtime = make_runtime(ctx, formats=("table", "json"))
+    runtime = make_runtime(ctx, kind=SHOW)
     books = load_playbooks(playbooks or [])
     book = next((b for b in books if b.id == name), None)
     book = book or next((b for b in books if any(s.id == name for s in b.findings)), None)
     if book is None:
         known = ", ".join(sorted(b.id for b in books))
         raise NotFoundError(f"no playbook or finding called {name!r}", hint=f"playbooks: {known}")
-    if runtime.output == "json":
-        from apigwops.render.json import to_json
-
-        typer.echo(
-            to_json({**book.model_dump(mode="json", by_alias=True, exclude_none=True), "source": book.source})
-        )
-        return
-    typer.echo(f"# {book.source}")
-    typer.echo(Path(book.source).read_text(encoding="utf-8"), nl=False)
+    document = {**book.model_dump(mode="json", by_alias=True, exclude_none=True), "source": book.source}
+    render(runtime, Result(SHOW, document))
 
 
 @app.command("validate")
@@ -99,23 +81,16 @@ def validate_command(
     from apigwops.cli.context import make_runtime
     from apigwops.diagnose.loader import shipped_dir, validate_paths
     from apigwops.errors import UsageError
+    from apigwops.render import Result, render
+    from apigwops.render.playbooks import VALIDATE
 
-    runtime = make_runtime(ctx, formats=("table", "json"))
+    runtime = make_runtime(ctx, kind=VALIDATE)
     valid, problems = validate_paths(paths or [shipped_dir()])
-    if runtime.output == "json":
-        from apigwops.render.json import to_json
-
-        document: dict[str, Any] = {
-            "valid": [{"id": b.id, "source": b.source, "findings": len(b.findings)} for b in valid],
-            "problems": [{"file": str(p.path), "line": p.line, "message": p.message} for p in problems],
-        }
-        typer.echo(to_json(document))
-    else:
-        for problem in problems:
-            typer.echo(str(problem))
-        if not problems:
-            findings = sum(len(b.findings) for b in valid)
-            typer.echo(f"ok: {len(valid)} playbooks, {findings} findings")
+    document: dict[str, Any] = {
+        "valid": [{"id": b.id, "source": b.source, "findings": len(b.findings)} for b in valid],
+        "problems": [{"file": str(p.path), "line": p.line, "message": p.message} for p in problems],
+    }
+    render(runtime, Result(VALIDATE, document))
     if problems:
         files = len({p.path for p in problems})
         raise UsageError(f"{len(problems)} problem(s) in {files} playbook file(s); first: {problems[0]}")
@@ -133,22 +108,10 @@ def vocabulary_command(ctx: typer.Context) -> None:
         SIGNALS,
         SYMPTOM_FAMILIES,
     )
+    from apigwops.render import Result, render
+    from apigwops.render.playbooks import VOCABULARY
 
-    runtime = make_runtime(ctx, formats=("table", "json"))
+    runtime = make_runtime(ctx, kind=VOCABULARY)
     fields = {name: FEATURE_COLUMNS.get(name, "access-log field") for name in sorted(REQUEST_COLUMNS)}
-    if runtime.output == "json":
-        from apigwops.render.json import to_json
-
-        document = {"symptoms": list(SYMPTOM_FAMILIES), "fields": fields, "signals": SIGNALS}
-        typer.echo(to_json({**document, "evidence": EVIDENCE_CHECKS}))
-        return
-    typer.echo("symptoms: " + ", ".join(SYMPTOM_FAMILIES))
-    typer.echo("\nfields (match):")
-    for name, meaning in fields.items():
-        typer.echo(f"  {name:32} {meaning}")
-    typer.echo("\nsignals (when, count, templates):")
-    for name, meaning in SIGNALS.items():
-        typer.echo(f"  {name:32} {meaning}")
-    typer.echo("\nevidence checks (evidence):")
-    for name, meaning in EVIDENCE_CHECKS.items():
-        typer.echo(f"  {name:32} {meaning}")
+    document = {"symptoms": list(SYMPTOM_FAMILIES), "fields": fields, "signals": SIGNALS}
+    render(runtime, Result(VOCABULARY, {**document, "evidence": EVIDENCE_CHECKS}))

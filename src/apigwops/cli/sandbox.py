@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from apigwops.cli.context import make_runtime
+from apigwops.render import Result, render
+from apigwops.render.sandbox import FAULT_NAMES, FAULTS, STATUS
 
 if TYPE_CHECKING:
-    from apigwops.runtime import Runtime
     from apigwops.sandbox.health import SandboxHealth
     from apigwops.sandbox.state import SandboxState
 
@@ -77,50 +78,6 @@ def status_document(state: SandboxState, health: SandboxHealth, *, show_secrets:
     }
 
 
-def _print_status(rt: Runtime, doc: dict[str, Any]) -> None:
-    import json
-
-    if rt.output == "json":
-        print(json.dumps(doc, indent=2))
-        return
-    from rich.table import Table
-
-    assert rt.out is not None
-    yes_no = {True: "yes", False: "no"}
-    running = "running" if doc["running"] else "NOT RUNNING: " + "; ".join(doc["problems"])
-    rt.out.print(f"sandbox: {running}", markup=False, highlight=False)
-    health = Table(title="Processes", title_justify="left")
-    for col in ("part", "pid", "alive", "answering"):
-        health.add_column(col)
-    for name, p in doc["processes"].items():
-        health.add_row(f"{name} process", str(p["pid"]), yes_no[p["alive"]], yes_no[p["answering"]])
-    sandbox = doc["processes"]["sandbox"]
-    for s in doc["stages"]:
-        health.add_row(
-            f"{s['api_type']} stage", str(sandbox["pid"]), yes_no[sandbox["alive"]], yes_no[s["answering"]]
-        )
-    rt.out.print(health)
-    stages = Table(title="Sandbox stages", title_justify="left")
-    for col in ("type", "api", "id", "stage", "url"):
-        stages.add_column(col)
-    for s in doc["stages"]:
-        stages.add_row(s["api_type"], s["api_name"], s["api_id"], s["stage"], s["url"])
-    rt.out.print(stages)
-    secrets = Table(title="API keys (x-api-key, REST) and tokens (Authorization)", title_justify="left")
-    secrets.add_column("name")
-    secrets.add_column("value", overflow="fold")
-    for tier, key in doc["api_keys"].items():
-        secrets.add_row(f"key: {tier}", key)
-    for name, tok in doc["tokens"].items():
-        secrets.add_row(f"token: {name}", tok)
-    rt.out.print(secrets)
-    faults = ", ".join(f"{k}={v:g}" for k, v in doc["faults"].items()) or "none"
-    rt.out.print(f"faults: {faults}   time scale: {doc['time_scale']:g}   pid: {doc['pid']}", markup=False)
-    rt.out.print("environment for the CLI or the AWS CLI:", markup=False)
-    for key, value in doc["env"].items():
-        rt.out.print(f"  export {key}={value}", markup=False, highlight=False)
-
-
 @app.command("up")
 def up(
     ctx: typer.Context,
@@ -148,7 +105,7 @@ def up(
     from apigwops.sandbox.faults import parse_fault_specs
     from apigwops.sandbox.health import check_health
 
-    rt = make_runtime(ctx, formats=("table", "json"))
+    rt = make_runtime(ctx, kind=STATUS)
     faults = parse_fault_specs(fault or [])
     if not 0 < time_scale <= 1:
         raise UsageError(f"--time-scale must be above 0 and at most 1, not {time_scale:g}")
@@ -156,7 +113,7 @@ def up(
     rt.progress.step("starting the sandbox (moto, provisioning, stages)...")
     state = spawn(lock, faults, time_scale=time_scale, seed=seed, timeout_s=timeout)
     rt.progress.step(f"sandbox running (pid {state.pid}); stop it with 'apigwops sandbox down'")
-    _print_status(rt, status_document(state, check_health(state), show_secrets=show_secrets))
+    render(rt, Result(STATUS, status_document(state, check_health(state), show_secrets=show_secrets)))
 
 
 @app.command("status")
@@ -180,7 +137,7 @@ def status(
     from apigwops.sandbox.health import check_health
     from apigwops.sandbox.state import load_state
 
-    rt = make_runtime(ctx, formats=("table", "json"))
+    rt = make_runtime(ctx, kind=STATUS)
     state = load_state()
     if state is None:
         raise UsageError("no sandbox is running", hint="start one with 'apigwops sandbox up'")
@@ -194,7 +151,7 @@ def status(
             print(f"export {name}={shlex.quote(value)}")
         return
     health = check_health(state)
-    _print_status(rt, status_document(state, health, show_secrets=show_secrets))
+    render(rt, Result(STATUS, status_document(state, health, show_secrets=show_secrets)))
     if not health.running:
         rt.progress.warn("the sandbox is not running: " + "; ".join(health.problems()))
         rt.progress.step("'apigwops sandbox down' cleans up what is left of it")
@@ -206,7 +163,7 @@ def down(ctx: typer.Context) -> None:
     """Stop the sandbox; no process is left behind, also after it crashed."""
     from apigwops.sandbox.daemon import stop_running
 
-    rt = make_runtime(ctx, formats=("table", "json"))
+    rt = make_runtime(ctx)
     shutdown = stop_running()
     rt.progress.step(shutdown.summary() if shutdown is not None else "no sandbox was running")
 
@@ -226,7 +183,7 @@ def fault(
     from apigwops.sandbox.faults import parse_fault_specs
     from apigwops.sandbox.state import save_state
 
-    make_runtime(ctx, formats=("json",))
+    rt = make_runtime(ctx, kind=FAULTS)
     changes = parse_fault_specs(specs or [])
     state = running_state()
     if state is None:
@@ -245,14 +202,13 @@ def fault(
             faults = json.loads(resp.read())
         state.faults = faults
         save_state(state)
-    print(json.dumps(faults, indent=2))
+    render(rt, Result(FAULTS, faults))
 
 
 @app.command("faults")
-def list_faults() -> None:
+def list_faults(ctx: typer.Context) -> None:
     """List the fault names and what each one does."""
-    from apigwops.sandbox.faults import FAULTS
+    from apigwops.sandbox.faults import FAULTS as DESCRIPTIONS
 
-    width = max(len(name) for name in FAULTS)
-    for name, what in FAULTS.items():
-        typer.echo(f"{name.ljust(width)}  {what}")
+    rt = make_runtime(ctx, kind=FAULT_NAMES)
+    render(rt, Result(FAULT_NAMES, dict(DESCRIPTIONS)))

@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from apigwops.runtime import Runtime
     from apigwops.status.model import StatusReport
 
-FORMATS = ("table", "json", "yaml")
-
 
 def register(app: typer.Typer) -> None:
     @app.command("status")
@@ -77,20 +75,24 @@ def register(app: typer.Typer) -> None:
         from apigwops.cli.context import make_runtime
         from apigwops.diagnose.alarm_levels import resolve_alarm_levels
         from apigwops.errors import UsageError
+        from apigwops.render.registry import Result, render
         from apigwops.timewindow import parse_duration
 
         levels = resolve_alarm_levels(alarm_level or [])  # a bad level fails before any AWS call
-        runtime = make_runtime(ctx, formats=FORMATS)
+        from apigwops.render.status import STATUS, STATUS_ALARMS
+
+        runtime = make_runtime(ctx, kind=STATUS_ALARMS if alarms else STATUS)
         length = parse_duration(since)
-        if watch and runtime.output != "table":
-            raise UsageError("--watch redraws a table on a terminal; it cannot be combined with -o json/yaml")
+        if watch and (runtime.output != "table" or runtime.query is not None):
+            raise UsageError("--watch redraws a table on a terminal; it needs --output table")
         read = partial(
             _read, runtime, since, length.total_seconds(), regions or [], alarms, api, stage, levels
         )
         if watch:
             _watch(runtime, read, interval)
             return
-        _print(runtime, read(), alarms)
+        report = read()
+        render(runtime, Result(STATUS_ALARMS if alarms else STATUS, report.as_json(), report))
 
 
 def _read(
@@ -114,26 +116,6 @@ def _read(
     return read_status(
         runtime.aws, window, since, regions=regions, with_coverage=alarms, api=api, stage=stage, levels=levels
     )
-
-
-def _print(runtime: Runtime, report: StatusReport, alarms: bool) -> None:
-    from apigwops.render.json import to_json
-    from apigwops.render.status import render_status, status_yaml
-
-    doc = report.as_json()
-    if runtime.output == "table" and runtime.out is not None:
-        render_status(doc, runtime.out)
-    elif runtime.output == "yaml":
-        typer.echo(status_yaml(doc, _cloudformation(report) if alarms else None), nl=False)
-    else:
-        typer.echo(to_json(doc))
-
-
-def _cloudformation(report: StatusReport) -> dict[str, Any]:
-    from apigwops.alarms.recommended import cloudformation_resources
-
-    missing = [(c.stage, rec) for r in report.regions for c in r.coverage for rec in c.missing]
-    return cloudformation_resources(missing)
 
 
 def _watch(runtime: Runtime, read: Any, interval: float) -> None:

@@ -6,9 +6,15 @@ code blocks, so a hostile error message cannot break the layout.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from apigwops.render.output import write
+from apigwops.render.registry import Result, renders
 from apigwops.render.sparkline import sparkline
+from apigwops.runtime import OutputFormat
+
+if TYPE_CHECKING:
+    from apigwops.runtime import Runtime
 
 
 def _cell(value: object) -> str:
@@ -17,6 +23,11 @@ def _cell(value: object) -> str:
 
 def _line(value: object) -> str:
     return str(value).replace("\n", " ").replace("\r", " ")
+
+
+@renders("diagnose", OutputFormat.markdown)
+def render_markdown(result: Result, runtime: Runtime) -> None:
+    write(to_markdown(result.document))
 
 
 def to_markdown(doc: dict[str, Any]) -> str:

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from apigwops.render.output import console as data_console
+from apigwops.render.registry import Result, renders
 from apigwops.render.sparkline import sparkline
+from apigwops.runtime import OutputFormat
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from apigwops.runtime import Runtime
+
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+@renders("diagnose", OutputFormat.table)
+def render_diagnosis(result: Result, runtime: Runtime) -> None:
+    render_table(result.document, data_console(runtime))
 
 
 def render_table(doc: dict[str, Any], console: Console) -> None:

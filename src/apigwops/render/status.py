@@ -1,17 +1,26 @@
-"""`apigwops status` output: the stage table (worst first, sparklines), alarm coverage, JSON and YAML.
+"""`apigwops status` output: the stage table (worst first, sparklines), alarm coverage, and with `--alarms`
+`-o yaml` a CloudFormation template of the missing alarms (JSON, text and plain YAML are the generic renderers).
 
-Small functions over the JSON document (`StatusReport.as_json()`), so they can be registered with any output
-dispatch. Names and alarm names come from the account: printed through rich `Text` (markup off).
+Small functions over the JSON document (`StatusReport.as_json()`), registered per (kind, format). Names and
+alarm names come from the account: printed through rich `Text` (markup off).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from apigwops.render.output import console, write
+from apigwops.render.registry import Result, renders
 from apigwops.render.sparkline import sparkline
+from apigwops.runtime import OutputFormat
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
+
+    from apigwops.runtime import Runtime
+
+STATUS = "status"  # `apigwops status`
+STATUS_ALARMS = "status.alarms"  # `apigwops status --alarms`: the same document plus alarm_coverage
 
 
 def _rate(value: float | None) -> str:
@@ -122,10 +131,18 @@ def render_status(doc: dict[str, Any], console: Console) -> None:
         console.print(coverage_renderable(doc))
 
 
-def status_yaml(doc: dict[str, Any], cloudformation: dict[str, Any] | None) -> str:
-    """With `--alarms`: a CloudFormation template of the missing alarms; otherwise the document as YAML."""
+@renders(STATUS, OutputFormat.table)
+@renders(STATUS_ALARMS, OutputFormat.table)
+def render_status_table(result: Result, runtime: Runtime) -> None:
+    render_status(result.document, console(runtime))
+
+
+@renders(STATUS_ALARMS, OutputFormat.yaml)
+def render_alarms_template(result: Result, runtime: Runtime) -> None:
+    """The missing recommended alarms as a CloudFormation template (`result.value` is the StatusReport)."""
     import yaml
 
-    return yaml.safe_dump(
-        cloudformation if cloudformation is not None else doc, sort_keys=False, allow_unicode=True
-    )
+    from apigwops.alarms.recommended import cloudformation_resources
+
+    missing = [(c.stage, rec) for r in result.value.regions for c in r.coverage for rec in c.missing]
+    write(yaml.safe_dump(cloudformation_resources(missing), sort_keys=False, allow_unicode=True))

@@ -1,7 +1,7 @@
-"""Cost results as plain data: the JSON document, pandas tables, CSV and markdown text.
+"""Cost results on stdout: rich tables, CSV and markdown, all built from the same pandas tables.
 
-Rounding to the cent happens here and only here. The rich terminal table is built by the CLI from the same
-DataFrames, so every output mode shows the same numbers.
+The JSON documents and the rounding rules live in the core (`apigwops.cost.document`); the tables here use
+its helpers, so every output mode shows the same numbers.
 """
 
 from __future__ import annotations
@@ -9,16 +9,23 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from apigwops.cost.catalog import Price, RegionPrices
-from apigwops.cost.model import Estimate
+from apigwops.cost.document import natural_order, per_million, quantity
 from apigwops.cost.money import cents
+from apigwops.render.output import console, write
+from apigwops.render.registry import Result, renders
+from apigwops.runtime import OutputFormat
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from apigwops.cost.catalog import RegionPrices
     from apigwops.cost.compare import Comparison
+    from apigwops.cost.model import Estimate
+    from apigwops.runtime import Runtime
 
-MILLION = Decimal(1_000_000)
+ESTIMATE = "cost.estimate"
+COMPARE = "cost.compare"
+PRICES = "cost.prices"
 TOTAL = "TOTAL"
 
 
@@ -26,74 +33,6 @@ def money_text(value: Decimal) -> str:
     """Cents, or four decimals for rates that were kept at four (per-key costs)."""
     exponent = value.as_tuple().exponent
     return f"{value:,.4f}" if isinstance(exponent, int) and exponent < -2 else f"{value:,.2f}"
-
-
-def usd(value: Decimal | None) -> float | None:
-    """A JSON number in dollars and cents (418.8), from the exact Decimal."""
-    return None if value is None else float(cents(value))
-
-
-def rate(value: Decimal | None) -> float | None:
-    """Per-key and per-unit rates keep four decimals: a free-tier key often costs a fraction of a cent."""
-    return None if value is None else float(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
-
-
-def quantity(value: Decimal) -> float | int:
-    if value == value.to_integral_value():
-        return int(value)
-    return float(round(value, 6))
-
-
-def per_million(total: Decimal, requests: Decimal) -> Decimal | None:
-    return total / (requests / MILLION) if requests else None
-
-
-def estimate_to_dict(est: Estimate) -> dict[str, Any]:
-    """The JSON contract: region, total_usd, components[], tiers[], assumptions[] (plus context)."""
-    requests = est.api_requests
-    return {
-        "region": est.region,
-        "api_type": est.api_type,
-        "total_usd": usd(est.total_usd),
-        "usd_per_million_requests": usd(per_million(est.total_usd, requests)),
-        "components": [
-            {
-                "component": c.component,
-                "quantity": quantity(c.quantity),
-                "unit": c.unit,
-                "usd": usd(c.usd),
-                "kind": c.kind,
-                "detail": c.detail,
-            }
-            for c in est.components
-        ],
-        "tiers": [
-            {
-                "tier": t.tier,
-                "keys": t.keys,
-                "requests": quantity(t.requests),
-                "usd": usd(t.usd),
-                "usd_per_key": rate(t.usd_per_key),
-                "components": {name: usd(v) for name, v in t.components.items()},
-            }
-            for t in est.tiers
-        ],
-        "worst_case": None
-        if est.worst_case_usd is None or est.worst_case_requests is None
-        else {"requests": quantity(est.worst_case_requests), "usd": usd(est.worst_case_usd)},
-        "prices": {"date": est.price_date, "origin": est.price_origin},
-        "assumptions": list(est.assumptions),
-    }
-
-
-def comparison_to_dict(cmp: Comparison) -> dict[str, Any]:
-    return {
-        "region": cmp.rest.region,
-        "rest": estimate_to_dict(cmp.rest),
-        "http": estimate_to_dict(cmp.http),
-        "http_saves_usd": usd(cmp.difference_usd),
-        "http_lacks": list(cmp.http_lacks),
-    }
 
 
 def components_frame(est: Estimate) -> pd.DataFrame:
@@ -236,14 +175,6 @@ def comparison_markdown(cmp: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _natural(price: Price) -> tuple[str, float]:
-    """apigateway.cache.6.1 before apigateway.cache.13.5: sizes sort as numbers."""
-    head, _, tail = price.id.partition("apigateway.cache.")
-    if not head and tail:
-        return ("apigateway.cache.", float(tail))
-    return (price.id, 0.0)
-
-
 def prices_frame(region: RegionPrices) -> pd.DataFrame:
     """One row per price tier: id, from (units), USD per unit, unit, status, source."""
     import pandas as pd
@@ -257,7 +188,7 @@ def prices_frame(region: RegionPrices) -> pd.DataFrame:
             "status": p.status,
             "source": p.source,
         }
-        for p in sorted(region.prices.values(), key=_natural)
+        for p in sorted(region.prices.values(), key=natural_order)
         for t in sorted(p.tiers, key=lambda t: t.begin)
     ]
     return pd.DataFrame(
@@ -265,26 +196,99 @@ def prices_frame(region: RegionPrices) -> pd.DataFrame:
     )
 
 
-def prices_to_dict(region: RegionPrices) -> dict[str, Any]:
-    return {
-        "region": region.region,
-        "date": region.date,
-        "origin": region.origin,
-        "location": region.location,
-        "prices": {
-            p.id: {
-                "unit": p.unit,
-                "status": p.status,
-                "source": p.source,
-                "tiers": [
-                    {"from": quantity(t.begin), "usd": f"{t.unit_price.normalize():f}"} for t in p.tiers
-                ],
-            }
-            for p in sorted(region.prices.values(), key=_natural)
-        },
-    }
-
-
 def prices_markdown(region: RegionPrices) -> str:
     head = f"## Prices for {region.region} ({region.origin}, {region.date})\n\n"
     return head + _md_table(prices_frame(region)) + "\n"
+
+
+@renders(ESTIMATE, OutputFormat.csv)
+def render_estimate_csv(result: Result, runtime: Runtime) -> None:
+    write(estimate_csv(result.value))
+
+
+@renders(ESTIMATE, OutputFormat.markdown)
+def render_estimate_markdown(result: Result, runtime: Runtime) -> None:
+    write(estimate_markdown(result.value))
+
+
+@renders(ESTIMATE, OutputFormat.table)
+def render_estimate_table(result: Result, runtime: Runtime) -> None:
+    est: Estimate = result.value
+    out = console(runtime)
+    title = f"{est.api_type.upper()} API in {est.region}: ${cents(est.total_usd):,.2f} per month"
+    ppm = per_million(est.total_usd, est.api_requests)
+    if ppm is not None:
+        title += f" (${cents(ppm):,.2f} per million requests)"
+    out.print(title, markup=False)
+    print_frame(runtime, components_frame(est).drop(columns=["detail"]), "Components (USD)")
+    if est.tiers:
+        print_frame(runtime, tiers_by_component(est), "Usage-plan tiers (USD)")
+    if est.worst_case_usd is not None and est.worst_case_requests is not None:
+        out.print(
+            f"Worst case, every key at its full quota: ${cents(est.worst_case_usd):,.2f} "
+            f"for {quantity(est.worst_case_requests):,} requests",
+            markup=False,
+        )
+    out.print(f"Assumptions (prices: {est.price_origin}, {est.price_date}):", markup=False)
+    for line in est.assumptions:
+        out.print(f"  - {line}", markup=False)
+
+
+@renders(COMPARE, OutputFormat.csv)
+def render_comparison_csv(result: Result, runtime: Runtime) -> None:
+    write(comparison_csv(result.value))
+
+
+@renders(COMPARE, OutputFormat.markdown)
+def render_comparison_markdown(result: Result, runtime: Runtime) -> None:
+    write(comparison_markdown(result.value))
+
+
+@renders(COMPARE, OutputFormat.table)
+def render_comparison_table(result: Result, runtime: Runtime) -> None:
+    cmp: Comparison = result.value
+    print_frame(runtime, comparison_frame(cmp), "REST vs HTTP (USD per month)")
+    out = console(runtime)
+    out.print(f"HTTP saves ${cents(cmp.difference_usd):,.2f} per month, without:", markup=False)
+    for item in cmp.http_lacks:
+        out.print(f"  - {item}", markup=False)
+
+
+@renders(PRICES, OutputFormat.csv)
+def render_prices_csv(result: Result, runtime: Runtime) -> None:
+    write(str(prices_frame(result.value).to_csv(index=False)))
+
+
+@renders(PRICES, OutputFormat.markdown)
+def render_prices_markdown(result: Result, runtime: Runtime) -> None:
+    write(prices_markdown(result.value))
+
+
+@renders(PRICES, OutputFormat.table)
+def render_prices_table(result: Result, runtime: Runtime) -> None:
+    prices: RegionPrices = result.value
+    print_frame(runtime, prices_frame(prices), f"Prices for {prices.region} ({prices.origin}, {prices.date})")
+
+
+def print_frame(runtime: Runtime, frame: pd.DataFrame, title: str) -> None:
+    """A DataFrame as a rich table: numbers right-aligned, money as cents, every cell plain text."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        numeric = column not in ("component", "tier", "unit", "price", "status", "source", "detail")
+        table.add_column(str(column), justify="right" if numeric else "left")
+    for row in frame.astype(object).itertuples(index=False):
+        cells = []
+        for value in row:
+            if value is None or (isinstance(value, float) and value != value):
+                cells.append("")
+            elif isinstance(value, Decimal):
+                cells.append(money_text(value))
+            elif isinstance(value, int):
+                cells.append(f"{value:,}")
+            else:
+                cells.append(str(value))
+        table.add_row(*(Text(c) for c in cells))
+    console(runtime).print(table, markup=False)
