@@ -60,14 +60,16 @@ def oncall_view(local: Runtime, sandbox: Sandbox) -> OncallView:
 
 
 def render_oncall(runtime: Runtime, view: OncallView) -> None:
-    """Print the status table, then the alarm's diagnosis, each under the command that would print it."""
+    """Print the status table, then the alarm's diagnosis, each under the command that would print it; on a
+    terminal only (table output), so that JSON output stays one document."""
     from rich.rule import Rule
 
     from apigwops.alarms.entry import render_alarm
     from apigwops.cli.diagnose import render_document
     from apigwops.render.status import render_status
+    from apigwops.runtime import OutputFormat
 
-    if runtime.out is None:
+    if runtime.out is None or runtime.output != OutputFormat.table or runtime.query is not None:
         return
     runtime.out.print(Rule(f"apigwops status --since {STATUS_SINCE}"))
     render_status(view.status, runtime.out)

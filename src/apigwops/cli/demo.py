@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
             f"{load.get('rps', 0):.0f} req/s"
         )
         render_document(runtime, result.report.as_json())
-        if result.oncall is not None and runtime.output == "table":  # JSON output stays one document
+        if result.oncall is not None:
             from apigwops.demo_oncall import render_oncall
 
             render_oncall(runtime, result.oncall)

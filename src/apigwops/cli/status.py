@@ -74,21 +74,18 @@ def register(app: typer.Typer) -> None:
 
         from apigwops.cli.context import make_runtime
         from apigwops.diagnose.alarm_levels import resolve_alarm_levels
-        from apigwops.errors import UsageError
         from apigwops.render.registry import Result, render
+        from apigwops.render.status import STATUS, STATUS_ALARMS, require_live_table
         from apigwops.timewindow import parse_duration
 
         levels = resolve_alarm_levels(alarm_level or [])  # a bad level fails before any AWS call
-        from apigwops.render.status import STATUS, STATUS_ALARMS
-
         runtime = make_runtime(ctx, kind=STATUS_ALARMS if alarms else STATUS)
         length = parse_duration(since)
-        if watch and (runtime.output != "table" or runtime.query is not None):
-            raise UsageError("--watch redraws a table on a terminal; it needs --output table")
         read = partial(
             _read, runtime, since, length.total_seconds(), regions or [], alarms, api, stage, levels
         )
         if watch:
+            require_live_table(runtime)
             _watch(runtime, read, interval)
             return
         report = read()

@@ -131,6 +131,14 @@ def render_status(doc: dict[str, Any], console: Console) -> None:
         console.print(coverage_renderable(doc))
 
 
+def require_live_table(runtime: Runtime) -> None:
+    """`--watch` redraws the table in place; any other output (or a --query selection) is a usage error."""
+    from apigwops.errors import UsageError
+
+    if runtime.output != OutputFormat.table or runtime.query is not None:
+        raise UsageError("--watch redraws a table on a terminal; it needs --output table and no --query")
+
+
 @renders(STATUS, OutputFormat.table)
 @renders(STATUS_ALARMS, OutputFormat.table)
 def render_status_table(result: Result, runtime: Runtime) -> None:
