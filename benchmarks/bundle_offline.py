@@ -30,7 +30,7 @@ def make_evidence(rows: int) -> Any:
     import pandas as pd
 
     from apigwops.evidence.bundle import TABLES, _empty_table
-    from apigwops.evidence.model import (
+    from apigwops.model import (
         ACCESS_LOG_FIELDS,
         ACCESS_LOG_FLOAT_COLUMNS,
         ACCESS_LOG_INT_COLUMNS,

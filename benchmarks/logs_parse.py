@@ -10,8 +10,8 @@ import json
 import sys
 import time
 
-from apigwops.evidence.accesslog import parse_access_lines
-from apigwops.evidence.logformat import compile_format
+from apigwops.evidence.parse.accesslog import parse_access_lines
+from apigwops.evidence.parse.logformat import compile_format
 
 JSON_FMT = (
     '{"requestId":"$context.requestId","requestTimeEpoch":"$context.requestTimeEpoch","httpMethod":"$context.httpMethod",'

@@ -20,8 +20,8 @@ from moto.server import ThreadedMotoServer
 
 from apigwops.aws.session import AwsContext
 from apigwops.aws.settings import AwsSettings
-from apigwops.evidence import scan
-from apigwops.evidence.scan import ScanEngine
+from apigwops.evidence.logs import scan
+from apigwops.evidence.logs.scan import ScanEngine
 from apigwops.timewindow import Window
 
 

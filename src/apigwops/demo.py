@@ -24,8 +24,8 @@ from apigwops.timewindow import Window
 if TYPE_CHECKING:
     from apigwops.demo_oncall import OncallView
     from apigwops.diagnose.report import Report
-    from apigwops.evidence.model import Evidence
     from apigwops.loadtest.result import LoadtestReport
+    from apigwops.model import Evidence
     from apigwops.runtime import Runtime
     from apigwops.sandbox import Sandbox
 

@@ -13,7 +13,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from apigwops.evidence.model import (
+from apigwops.model import (
     ApiConfig,
     ApiInfo,
     ApiKey,

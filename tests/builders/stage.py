@@ -4,8 +4,9 @@ Every table gets the dtypes the parsers produce (`string`, `Int64`, `Float64`, `
 diagnose, bundle and report tests all run on evidence shaped like a real collection (`typed_frame`).
 
 Values follow the signals reference (shared/reference/aws-api-gateway-signals.md), not the engine: e.g. a REST
-Lambda timeout is status 504, error.responseType INTEGRATION_TIMEOUT, error.message "Endpoint request timed
-out", responseLatency ~29010 ms (§4.7 C55, AZUL #6284); a Lambda function error is 502 with integration.error
+integration timeout is status 504, error.responseType INTEGRATION_TIMEOUT, error.message "Endpoint request timed
+out", responseLatency ~29010 ms (§4.7 C55, AZUL #6284), and carries no integration request id (§15.5: pass
+`integration_request_id=None`); a Lambda function error is 502 with integration.error
 "Lambda Customer Function Error:<message>" on REST and 500 with "The Lambda function returned the following
 error: ..." on HTTP APIs (§4.5 C47). Empty log values ("-") are NA, as the collectors produce them.
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from apigwops.evidence.model import (
+from apigwops.model import (
     ACCESS_LOG_FIELDS,
     ACCESS_LOG_FLOAT_COLUMNS,
     ACCESS_LOG_INT_COLUMNS,
@@ -70,6 +71,7 @@ _FLOAT_COLUMNS = frozenset(ACCESS_LOG_FLOAT_COLUMNS) | {
     "duration_ms",
     "billed_duration_ms",
     "init_duration_ms",
+    "restore_duration_ms",
     "memory_size_mb",
     "max_memory_used_mb",
     "weight",
@@ -218,6 +220,14 @@ class Stage:
     def lambda_log(self, **values: Any) -> None:
         self.lambda_lines.append({"function": FUNCTION, **values})
 
+    def lambda_text(self, lines: list[tuple[datetime, str]], function: str = FUNCTION) -> None:
+        """Lambda log lines as CloudWatch holds them (event time, message), read by the real parser."""
+        from apigwops.evidence.parse.lambdalog import parse_lambda_events
+
+        times = [int(at.timestamp() * 1000) for at, _ in lines]
+        frame = parse_lambda_events(function, times, [message for _, message in lines])
+        self.lambda_lines.extend(frame.to_dict("records"))
+
     def metric(
         self, namespace: str, metric: str, value: float, minute: float = ONSET_MINUTE, dims: str = ""
     ) -> None:
@@ -233,8 +243,18 @@ class Stage:
         )
 
     def waf(
-        self, count: int, *, rule: str, rule_type: str, inner: str | None = None, action: str = "BLOCK"
+        self,
+        count: int,
+        *,
+        rule: str,
+        rule_type: str,
+        inner: str | None = None,
+        action: str = "BLOCK",
+        request_ids: list[str] | None = None,
+        **extra: Any,
     ) -> None:
+        """WAF log records; `request_ids` are the requests' extended request ids (WAF's httpRequest.requestId,
+        §15.6), `extra` any other WAF column (labels, count_rules, token_failure, ...)."""
         for i in range(count):
             self.waf_rows.append(
                 {
@@ -248,8 +268,9 @@ class Stage:
                     "country": "US",
                     "uri": "/orders",
                     "http_method": "POST",
-                    "request_id": None,
+                    "request_id": request_ids[i] if request_ids else None,
                     "weight": 1,
+                    **extra,
                 }
             )
 

@@ -6,7 +6,7 @@ import pytest
 
 from apigwops.diagnose.schema import SEVERITY_ORDER
 from apigwops.diagnose.vocabulary import CLI_SYMPTOMS
-from apigwops.evidence.logengine import ENGINE_CHOICES
+from apigwops.evidence.logs import ENGINE_CHOICES
 from tests.conftest import run_cli
 
 

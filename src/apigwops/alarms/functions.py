@@ -14,7 +14,7 @@ from typing import Any
 
 from apigwops.aws.paging import all_items, run_all
 from apigwops.aws.session import AwsContext
-from apigwops.evidence.model import ApiType
+from apigwops.model import ApiType
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from apigwops.alarms.model import (
 from apigwops.aws.errors import skip_reason, translate
 from apigwops.aws.session import AwsContext
 from apigwops.errors import NotFoundError, UsageError
-from apigwops.evidence.model import Check
+from apigwops.model import Check
 
 HISTORY_DAYS = 14  # CloudWatch keeps alarm history for 30 days; two weeks is plenty to find the last firing
 HISTORY_MAX_RECORDS = 100

@@ -19,7 +19,7 @@ from typing import Any
 
 from apigwops.alarms.model import Alarm
 from apigwops.diagnose.severity import AlarmLevels
-from apigwops.evidence.model import ApiType
+from apigwops.model import ApiType
 
 NAMESPACE = "AWS/ApiGateway"
 PERIOD_S = 300

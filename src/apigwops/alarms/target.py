@@ -21,7 +21,7 @@ from apigwops.alarms.model import Alarm, MetricRef
 from apigwops.alarms.read import AlarmRead
 from apigwops.aws.session import AwsContext
 from apigwops.errors import UsageError
-from apigwops.evidence.model import Check
+from apigwops.model import Check
 from apigwops.timewindow import Window
 
 LEAD_IN = timedelta(minutes=30)

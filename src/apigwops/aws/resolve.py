@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NoReturn
 
+from apigwops.apitypes import profile
 from apigwops.aws.arns import log_group_name, rest_stage_arn
 from apigwops.aws.errors import error_code, skip_reason, translate
 from apigwops.aws.paging import all_items, run_all
 from apigwops.aws.session import AwsContext
 from apigwops.errors import NotFoundError, UsageError
-from apigwops.evidence.model import ApiInfo, ApiType, Check, StageConfig
+from apigwops.model import ApiInfo, ApiType, Check, StageConfig
 
 SANDBOX_URL_TAG = "apigwops:sandbox-url"
-HTTP_DEFAULT_STAGE = "$default"
 NOT_FOUND_CODES = frozenset({"NotFoundException", "NotFound", "ResourceNotFoundException"})
 
 
@@ -128,7 +128,7 @@ def _resolve_stage(aws: AwsContext, api: _Candidate, stage: str) -> ResolvedApi:
         "stage": lambda: _get_stage(aws, api, stage),
         "deployments": lambda: _get_deployments(aws, api),
     }
-    if api.type == "REST":
+    if profile(api.type).waf:
         tasks["waf"] = lambda: _web_acl(aws, api, stage)
     futures = run_all(tasks)
     raw_stage: dict[str, Any] = _result(futures["stage"])
@@ -137,7 +137,7 @@ def _resolve_stage(aws: AwsContext, api: _Candidate, stage: str) -> ResolvedApi:
     deployments: list[dict[str, Any]] = []
     exc = futures["deployments"].exception()
     if exc is not None:
-        service = "apigateway" if api.type == "REST" else "apigatewayv2"
+        service = profile(api.type).control_plane
         checks.append(Check("config-deployments", "skipped", skip_reason(exc, service, "GetDeployments")))
     else:
         deployments = futures["deployments"].result()
@@ -172,7 +172,7 @@ def _resolve_stage(aws: AwsContext, api: _Candidate, stage: str) -> ResolvedApi:
 
 def _get_stage(aws: AwsContext, api: _Candidate, stage: str) -> dict[str, Any]:
     try:
-        if api.type == "REST":
+        if profile(api.type).v1:
             raw = aws.client("apigateway").get_stage(restApiId=api.id, stageName=stage)
         else:
             raw = aws.client("apigatewayv2").get_stage(ApiId=api.id, StageName=stage)
@@ -192,7 +192,7 @@ def _get_stage(aws: AwsContext, api: _Candidate, stage: str) -> dict[str, Any]:
 
 def _stage_names(aws: AwsContext, api: _Candidate) -> list[str]:
     try:
-        if api.type == "REST":
+        if profile(api.type).v1:
             items = aws.client("apigateway").get_stages(restApiId=api.id).get("item", [])
             return sorted(str(i["stageName"]) for i in items)
         items = all_items(aws.client("apigatewayv2"), "get_stages", "Items", ApiId=api.id)
@@ -202,7 +202,7 @@ def _stage_names(aws: AwsContext, api: _Candidate) -> list[str]:
 
 
 def _get_deployments(aws: AwsContext, api: _Candidate) -> list[dict[str, Any]]:
-    if api.type == "REST":
+    if profile(api.type).v1:
         return all_items(aws.client("apigateway"), "get_deployments", "items", restApiId=api.id)
     return all_items(aws.client("apigatewayv2"), "get_deployments", "Items", ApiId=api.id)
 
@@ -246,9 +246,9 @@ def invoke_url(api_type: ApiType, api_id: str, region: str, stage: str, tags: di
     """The stage's invoke URL; the sandbox tags its APIs with the local URL that behaves like the stage."""
     if tags.get(SANDBOX_URL_TAG):
         return tags[SANDBOX_URL_TAG]
-    scheme = "wss" if api_type == "WEBSOCKET" else "https"
+    scheme = profile(api_type).url_scheme
     base = f"{scheme}://{api_id}.execute-api.{region}.amazonaws.com"
-    if api_type == "HTTP" and stage == HTTP_DEFAULT_STAGE:
+    if stage == profile(api_type).root_stage:
         return base
     return f"{base}/{stage}"
 
@@ -275,7 +275,7 @@ def _stage_config(
     waf_log_group: str | None,
 ) -> StageConfig:
     latest = latest_deployment(deployments)
-    if api.type == "REST":
+    if profile(api.type).v1:
         defaults = raw.get("methodSettings", {}).get("*/*", {})
         access = raw.get("accessLogSettings") or {}
         caching = bool(raw.get("cacheClusterEnabled"))
@@ -299,18 +299,18 @@ def _stage_config(
         )
     defaults = raw.get("DefaultRouteSettings") or {}
     access = raw.get("AccessLogSettings") or {}
-    websocket = api.type == "WEBSOCKET"
+    execution_logs = profile(api.type).execution_logs
     return StageConfig(
         name=stage,
         deployment_id=raw.get("DeploymentId"),
         latest_deployment_id=latest.get("DeploymentId") if latest else None,
         throttle_rate=defaults.get("ThrottlingRateLimit"),
         throttle_burst=defaults.get("ThrottlingBurstLimit"),
-        logging_level=(defaults.get("LoggingLevel") or "OFF") if websocket else None,
+        logging_level=(defaults.get("LoggingLevel") or "OFF") if execution_logs else None,
         data_trace=bool(defaults.get("DataTraceEnabled")),
         detailed_metrics=bool(defaults.get("DetailedMetricsEnabled")),
         access_log_destination=log_group_name(access.get("DestinationArn")),
         access_log_format=access.get("Format"),
-        execution_log_group=f"API-Gateway-Execution-Logs_{api.id}/{stage}" if websocket else None,
+        execution_log_group=f"API-Gateway-Execution-Logs_{api.id}/{stage}" if execution_logs else None,
         last_updated=raw.get("LastUpdatedDate"),
     )

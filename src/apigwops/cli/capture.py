@@ -69,7 +69,7 @@ def register(app: typer.Typer) -> None:
         'apigwops diagnose --bundle DIR'.
         """
         from apigwops.evidence.bundle import read_manifest, write_bundle
-        from apigwops.evidence.logengine import ENGINE_CHOICES
+        from apigwops.evidence.logs import ENGINE_CHOICES
         from apigwops.render import Result, render
         from apigwops.timewindow import resolve_window
 

@@ -16,7 +16,7 @@ import typer
 from apigwops.cli.options import EndOpt, OptionalApiOpt, OptionalStageOpt, SinceOpt, StartOpt
 
 if TYPE_CHECKING:
-    from apigwops.evidence.model import Evidence
+    from apigwops.model import Evidence
     from apigwops.runtime import Runtime
 
 DIAGNOSIS = "diagnose"  # the result kind its renderers are registered under (apigwops.render)
@@ -166,7 +166,7 @@ def _run(
     from apigwops.diagnose.schema import SEVERITY_ORDER
     from apigwops.diagnose.vocabulary import CLI_SYMPTOMS
     from apigwops.errors import UsageError
-    from apigwops.evidence.logengine import ENGINE_CHOICES
+    from apigwops.evidence.logs import ENGINE_CHOICES
     from apigwops.timewindow import resolve_window
 
     symptom = _choice("SYMPTOM", symptom, CLI_SYMPTOMS)

@@ -19,6 +19,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from apigwops.apitypes import profile
 from apigwops.aws.errors import skip_reason
 from apigwops.cost.model import ApiType, LambdaUsage, Usage, UsagePlanTier, WafUsage
 from apigwops.runtime import Runtime
@@ -55,9 +56,7 @@ def usage_from_stage(runtime: Runtime, api: str, stage: str, *, days: int = 30) 
     ]
     runtime.progress.step(f"reading {days} days of usage for {info.name} stage {info.stage}")
     dims = _api_dimensions(info.type, info.name, info.id, info.stage)
-    api_type: ApiType = (
-        "websocket" if info.type == "WEBSOCKET" else ("http" if info.type == "HTTP" else "rest")
-    )
+    api_type: ApiType = profile(info.type).pricing
     messages = minutes = Decimal(0)
     if api_type == "websocket":
         messages = _metric_sum(aws, "AWS/ApiGateway", "MessageCount", dims, start, end) * scale
@@ -89,9 +88,8 @@ def usage_from_stage(runtime: Runtime, api: str, stage: str, *, days: int = 30) 
 
 def _api_dimensions(api_type: str, name: str, api_id: str, stage: str) -> list[dict[str, str]]:
     """REST metrics are keyed by API name, HTTP and WebSocket metrics by API id."""
-    if api_type == "REST":
-        return [{"Name": "ApiName", "Value": name}, {"Name": "Stage", "Value": stage}]
-    return [{"Name": "ApiId", "Value": api_id}, {"Name": "Stage", "Value": stage}]
+    dimensions = profile(api_type).dimensions(name, api_id, stage)
+    return [{"Name": key, "Value": value} for key, value in dimensions.items()]
 
 
 def _metric_sum(
@@ -142,8 +140,8 @@ def _usage_plan_tiers(
     stage_requests: Decimal,
     notes: list[str],
 ) -> tuple[UsagePlanTier, ...]:
-    from apigwops.aws.apigw_items import plans_for_stage, usage_totals
     from apigwops.aws.paging import all_items
+    from apigwops.evidence.apigw_items import plans_for_stage, usage_totals
 
     client = runtime.aws.client("apigateway")
     plans = plans_for_stage(all_items(client, "get_usage_plans", "items"), api_id, stage)
@@ -227,8 +225,8 @@ def _waf(runtime: Runtime, acl_arn: str | None, notes: list[str]) -> WafUsage | 
 
 
 def _function_names(runtime: Runtime, api_type: ApiType, api_id: str) -> list[str]:
-    from apigwops.aws.apigw_items import rest_routes, v2_routes
     from apigwops.aws.paging import all_items
+    from apigwops.evidence.apigw_items import rest_routes, v2_routes
 
     if api_type == "rest":
         resources = all_items(

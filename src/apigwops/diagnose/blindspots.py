@@ -1,7 +1,7 @@
 """What the evidence could not show, said plainly, with the access-log format that would have shown it.
 
 The recommended format is the one in the signals reference §8.4 (every value quoted, so it is always valid
-JSON); HTTP APIs drop the REST-only variables and log `routeKey` and `dataProcessed` instead.
+JSON), per API type from its profile (`apitypes`): each type's format holds only variables that type can log.
 """
 
 from __future__ import annotations
@@ -9,67 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from apigwops.evidence.model import Evidence
+from apigwops.apitypes import REST_FORMAT, profile
+from apigwops.model import Evidence
 
-# (JSON key, $context variable) in the order of the signals reference §8.4 (REST).
-REST_FORMAT: tuple[tuple[str, str], ...] = (
-    ("requestId", "requestId"),
-    ("extendedRequestId", "extendedRequestId"),
-    ("requestTimeEpoch", "requestTimeEpoch"),
-    ("apiId", "apiId"),
-    ("stage", "stage"),
-    ("domainName", "domainName"),
-    ("basePathMatched", "customDomain.basePathMatched"),
-    ("httpMethod", "httpMethod"),
-    ("resourcePath", "resourcePath"),
-    ("path", "path"),
-    ("status", "status"),
-    ("responseLength", "responseLength"),
-    ("responseLatency", "responseLatency"),
-    ("errorType", "error.responseType"),
-    ("errorMessage", "error.message"),
-    ("validationError", "error.validationErrorString"),
-    ("integrationStatus", "integration.status"),
-    ("integrationServiceStatus", "integration.integrationStatus"),
-    ("integrationLatency", "integration.latency"),
-    ("integrationError", "integration.error"),
-    ("integrationRequestId", "integration.requestId"),
-    ("authorizerError", "authorizer.error"),
-    ("authorizerStatus", "authorizer.status"),
-    ("authorizerLatency", "authorizer.latency"),
-    ("authorizerIntegrationLatency", "authorizer.integrationLatency"),
-    ("principalId", "authorizer.principalId"),
-    ("authorizeError", "authorize.error"),
-    ("authenticateError", "authenticate.error"),
-    ("wafStatus", "waf.status"),
-    ("wafError", "waf.error"),
-    ("wafLatency", "waf.latency"),
-    ("wafResponseCode", "wafResponseCode"),
-    ("apiKeyId", "identity.apiKeyId"),
-    ("ip", "identity.sourceIp"),
-    ("userAgent", "identity.userAgent"),
-    ("userArn", "identity.userArn"),
-    ("xrayTraceId", "xrayTraceId"),
-)
-# REST-only variables (signals reference §5: not in the HTTP API variable list).
-_HTTP_DROPPED = frozenset(
-    {
-        "resourcePath",
-        "extendedRequestId",
-        "xrayTraceId",
-        "apiKeyId",
-        "validationError",
-        "authorizerStatus",
-        "authorizerLatency",
-        "authorizerIntegrationLatency",
-        "authorizeError",
-        "authenticateError",
-        "wafStatus",
-        "wafError",
-        "wafLatency",
-        "wafResponseCode",
-    }
-)
 # Fields without which no per-request attribution is possible: worth a note even on a healthy stage.
 KEY_FIELDS = (
     "status",
@@ -83,18 +25,12 @@ KEY_FIELDS = (
 
 def recommended_format(api_type: str) -> str:
     """The access-log format to set, as a single line (the value of `accessLogSettings.format`)."""
-    if api_type == "REST":
-        pairs = list(REST_FORMAT)
-    else:
-        pairs = [(key, var) for key, var in REST_FORMAT if key not in _HTTP_DROPPED]
-        pairs.insert(8, ("routeKey", "routeKey"))
-        pairs.append(("dataProcessed", "dataProcessed"))
-    return "{" + ",".join(f'"{key}":"$context.{var}"' for key, var in pairs) + "}"
+    return profile(api_type).recommended_format_line()
 
 
 def context_variable(field: str) -> str:
     """`$context.integration.error` for the canonical column `integration_error`."""
-    from apigwops.evidence.model import ACCESS_LOG_FIELDS
+    from apigwops.model import ACCESS_LOG_FIELDS
 
     variables = ACCESS_LOG_FIELDS.get(field)
     return f"$context.{variables[0]}" if variables else field
@@ -127,7 +63,7 @@ def blind_spots(evidence: Evidence, needed: Mapping[str, Sequence[str]], access_
     for field, finding_ids in sorted(needed.items()):
         ids = ", ".join(sorted(set(finding_ids)))
         if field == "execution-logs":
-            if evidence.api.type == "HTTP":
+            if not profile(evidence.api.type).execution_logs:
                 continue
             level = stage.logging_level or "OFF"
             lines.append(

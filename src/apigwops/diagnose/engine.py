@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from apigwops.apitypes import profile
 from apigwops.diagnose import template
 from apigwops.diagnose.blindspots import blind_spots, recommended_format
 from apigwops.diagnose.conditions import Coded, MatchContext, evaluate_condition, evaluate_match
@@ -24,7 +25,7 @@ from apigwops.diagnose.signals import finding_signals, global_signals
 from apigwops.diagnose.triage import Triage, triage
 from apigwops.diagnose.vocabulary import CLI_SYMPTOMS, REQUEST_COLUMNS
 from apigwops.errors import UsageError
-from apigwops.evidence.model import Evidence
+from apigwops.model import Evidence
 from apigwops.timewindow import iso
 
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 MIN_SLOW_SHARE = 0.01  # latency is a symptom when at least 1% of requests are slow ...
 MIN_SLOW_REQUESTS = 5  # ... and at least this many (one cold start in a quiet window is not an incident)
 # `diagnose 502` / `diagnose 504` mean the same failure class on HTTP APIs, whose codes differ.
-SPECIFIC_STATUSES = {"502": {"REST": (502,), "HTTP": (500, 502)}, "504": {"REST": (504,), "HTTP": (503, 504)}}
 
 
 def diagnose(
@@ -100,7 +100,7 @@ def diagnose(
 
 
 def _narrow(frame: pd.DataFrame, evidence: Evidence, symptom: str) -> pd.DataFrame:
-    statuses = SPECIFIC_STATUSES.get(symptom, {}).get(evidence.api.type)
+    statuses = profile(evidence.api.type).error_statuses.get(symptom)
     if statuses is None or frame.empty:
         return frame
     keep = frame["status"].isin(statuses).fillna(False) | ~frame["failed"]
@@ -167,7 +167,7 @@ class _Run:
 
     def _exec_messages(self) -> pd.DataFrame | None:
         logs = self.evidence.execution_logs
-        if self.evidence.api.type == "HTTP":
+        if not profile(self.evidence.api.type).execution_logs:
             return None
         check = self.evidence.check("execution-logs")
         if logs.empty and (check is None or check.status != "ok"):

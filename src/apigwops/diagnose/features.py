@@ -7,14 +7,15 @@ keeps the playbook vocabulary small and the engine fast on 100,000 rows (no per-
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from apigwops.evidence.model import ACCESS_LOG_FIELDS, DERIVED_COLUMNS, Evidence
+from apigwops.apitypes import profile
+from apigwops.model import ACCESS_LOG_FIELDS, DERIVED_COLUMNS, Evidence
 
 if TYPE_CHECKING:
     import pandas as pd
 
-DEFAULT_TIMEOUT_MS = {"REST": 29000, "HTTP": 30000, "WEBSOCKET": 29000}
 TIMEOUT_MARGIN_MS = 100  # signals reference §6.6: "responseLatency >= timeout - 100 ms"
 LAMBDA_INTEGRATIONS = ("AWS_PROXY", "AWS")
 MIN_SLOW_MS = 500.0
@@ -37,6 +38,7 @@ def prepare_requests(evidence: Evidence, latency_threshold_ms: float | None) -> 
     _add_route_features(frame, evidence)
     _add_rate_features(frame, evidence)
     _add_lambda_features(frame, evidence)
+    _add_waf_features(frame, evidence)
     frame["gateway_overhead"] = frame["response_latency"] - frame["integration_latency"].fillna(0)
     frame["failed"] = (frame["status"] >= 400).fillna(False).astype(bool)
     threshold = latency_threshold_ms if latency_threshold_ms is not None else adaptive_threshold(frame)
@@ -100,7 +102,7 @@ def _add_route_features(frame: pd.DataFrame, evidence: Evidence) -> None:
     frame["api_key_required"] = (
         by_route({k: r.api_key_required for k, r in routes.items()}).fillna(False).astype(bool)
     )
-    default_timeout = DEFAULT_TIMEOUT_MS.get(evidence.api.type, 29000)
+    default_timeout = profile(evidence.api.type).default_timeout_ms
     timeouts = pd.to_numeric(by_route({k: r.timeout_ms for k, r in routes.items()}), errors="coerce")
     frame["timeout_ms"] = timeouts.fillna(default_timeout).astype("Float64")
     limit = frame["timeout_ms"] - TIMEOUT_MARGIN_MS
@@ -140,21 +142,226 @@ def _add_rate_features(frame: pd.DataFrame, evidence: Evidence) -> None:
     frame["over_key_rate"] = over.fillna(False).astype(bool)
 
 
-def _add_lambda_features(frame: pd.DataFrame, evidence: Evidence) -> None:
-    logs = evidence.lambda_logs
-    invocation = frame["integration_request_id"].astype("string")
-    if logs.empty or "request_id" not in logs.columns:
-        frame["lambda_timed_out"] = False
-        frame["lambda_completed"] = False
-        frame["cold_start"] = False
+def _add_waf_features(frame: pd.DataFrame, evidence: Evidence) -> None:
+    """The terminating WAF action of each request, from its WAF log record. WAF's `httpRequest.requestId` is
+    API Gateway's extended request id (§15.6), so the join is on `$context.extendedRequestId`; without it in
+    the access log (or without WAF logs) the column is NA."""
+    waf = evidence.waf
+    import pandas as pd
+
+    frame["waf_action"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    if waf.empty or "request_id" not in waf.columns:
         return
-    kinds = logs["kind"].astype("string")
-    timed_out = set(logs.loc[kinds == "timeout", "request_id"].dropna().astype(str))
-    init = logs.get("init_duration_ms")
-    cold = set(logs.loc[init.notna(), "request_id"].dropna().astype(str)) if init is not None else set()
-    reported = set(logs.loc[kinds == "report", "request_id"].dropna().astype(str))
-    frame["lambda_timed_out"] = invocation.isin(timed_out).fillna(False).astype(bool)
-    # finished on its own (REPORT, no 'Task timed out'): behind a 504/503 that is API Gateway giving up on a
+    logged = waf[(waf["source"].astype("string") == "log").fillna(False) & waf["request_id"].notna()]
+    if logged.empty:
+        return
+    actions = logged.drop_duplicates("request_id", keep="last").set_index(
+        logged["request_id"].astype("string")
+    )
+    lookup = actions["action"].astype("string")
+    lookup.index = lookup.index.astype("string")
+    frame["waf_action"] = frame["extended_request_id"].astype("string").map(lookup).astype("string")
+
+
+def _add_lambda_features(frame: pd.DataFrame, evidence: Evidence) -> None:
+    """Join each request to its Lambda invocation (signals reference §15.4-15.5).
+
+    The key is the Lambda request id: `$context.integration.requestId` when the access log has it, else the
+    `Lambda request id: <uuid>` of the request's execution-log line (CLF and console formats never have the
+    former). A request API Gateway got no answer for (an integration timeout) has neither, so timeouts and
+    init failures are also joined by function, time and duration: the route's function logged the timeout
+    (or the failed init) when the request ended.
+    """
+    import pandas as pd
+
+    invocation = lambda_request_ids(frame, evidence)
+    frame["lambda_request_id"] = invocation
+    logs = evidence.lambda_logs
+    for column in ("lambda_timed_out", "lambda_completed", "cold_start", "lambda_init_failed"):
+        frame[column] = False
+    if logs.empty or "request_id" not in logs.columns:
+        return
+    facts = invocation_facts(logs)
+    ids = invocation.astype("string")
+    frame["lambda_timed_out"] = ids.isin(facts.timed_out).fillna(False).astype(bool)
+    # finished on its own (REPORT without a timeout): behind a 504/503 that is API Gateway giving up on a
     # function that kept running (§4.7 C55), not the function's own timeout
-    frame["lambda_completed"] = invocation.isin(reported - timed_out).fillna(False).astype(bool)
-    frame["cold_start"] = invocation.isin(cold).fillna(False).astype(bool)
+    frame["lambda_completed"] = ids.isin(facts.reported - facts.timed_out).fillna(False).astype(bool)
+    frame["cold_start"] = ids.isin(facts.cold).fillna(False).astype(bool)
+    frame["lambda_init_failed"] = ids.isin(facts.init_failed).fillna(False).astype(bool)
+    unjoined = ids.isna() | ~ids.isin(facts.seen).fillna(False).astype(bool)
+    if not bool(unjoined.any()):
+        return
+    function = _route_functions(frame, evidence)
+    end = frame["time"] + pd.to_timedelta(frame["response_latency"].fillna(0).astype("float64"), unit="ms")
+    latency = frame["response_latency"].astype("float64")
+    by_time = _near(frame.index[unjoined], function, end, latency, facts.timeout_ends)
+    frame.loc[by_time, "lambda_timed_out"] = True
+    start = frame["time"]
+    init_join = _during(frame.index[unjoined], function, start, end, facts.init_failure_times)
+    frame.loc[init_join, "lambda_init_failed"] = True
+
+
+JOIN_TOLERANCE_MS = 1000  # a REPORT is written when the invocation ends, within ~a second of the response
+
+
+@dataclass(frozen=True)
+class InvocationFacts:
+    """What the Lambda logs say per request id, and the times of the lines that carry no id."""
+
+    seen: set[str]
+    reported: set[str]
+    timed_out: set[str]
+    cold: set[str]
+    init_failed: set[str]
+    timeout_ends: pd.DataFrame  # function, time, duration: invocations that hit the function's own timeout
+    init_failure_times: pd.DataFrame  # function, time, duration: failed inits (INIT_REPORT has no request id)
+
+
+def invocation_facts(logs: pd.DataFrame) -> InvocationFacts:
+    """Timeouts are the old `Task timed out` line or a REPORT / platform.report with status timeout (§15.1);
+    cold starts a REPORT with an Init or a Restore Duration (§15.2); init failures an INIT_REPORT /
+    platform.initReport with status error or timeout, or a runtime error type that means the function's
+    code could not be loaded."""
+    import pandas as pd
+
+    from apigwops.evidence.parse.lambdalog import INIT_ERROR_TYPES
+
+    kind = logs["kind"].astype("string")
+    status = _text_column(logs, "invocation_status")
+    error_type = _text_column(logs, "error_type")
+    rid = logs["request_id"].astype("string")
+    report = (kind == "report").fillna(False)
+    timed_out = ((kind == "timeout") | (report & (status == "timeout"))).fillna(False)
+    init_report_failed = ((kind == "init") & status.isin(["error", "timeout", "failure"])).fillna(False)
+    init_error = error_type.isin(list(INIT_ERROR_TYPES)).fillna(False)
+    init_failed = init_report_failed | init_error
+    restore = _number_column(logs, "restore_duration_ms")
+    cold = report & (_number_column(logs, "init_duration_ms").notna() | restore.notna())
+
+    def ids(mask: pd.Series) -> set[str]:
+        return set(rid[mask].dropna().astype(str))
+
+    duration = _number_column(logs, "duration_ms")
+
+    def times(mask: pd.Series) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "function": logs.loc[mask, "function"].astype("string"),
+                "time": logs.loc[mask, "time"],
+                "duration": duration[mask],
+            }
+        )
+
+    return InvocationFacts(
+        seen=ids(report | timed_out),
+        reported=ids(report),
+        timed_out=ids(timed_out),
+        cold=ids(cold),
+        init_failed=ids(init_failed),
+        timeout_ends=times(timed_out),
+        init_failure_times=times(init_failed),
+    )
+
+
+def lambda_request_ids(frame: pd.DataFrame, evidence: Evidence) -> pd.Series:
+    """Each request's Lambda request id: the access log's integration request id, else the one its
+    execution-log line names (`... Lambda request id: <uuid>`, §15.4); NA when neither exists."""
+    import pandas as pd
+
+    ids = frame["integration_request_id"].astype("string")
+    ids = ids.where(~ids.isin(["-", ""]))
+    logs = evidence.execution_logs
+    if logs.empty or not bool(ids.isna().any()):
+        return ids
+    named = logs["message"].astype("string").str.extract(_LAMBDA_ID, expand=False)
+    pairs = pd.DataFrame({"request_id": logs["request_id"].astype("string"), "lambda": named}).dropna()
+    if pairs.empty:
+        return ids
+    mapping = pairs.drop_duplicates("request_id", keep="last").set_index("request_id")["lambda"]
+    from_exec = frame["request_id"].astype("string").map(mapping).astype("string")
+    return ids.fillna(from_exec)
+
+
+_LAMBDA_ID = r"Lambda request id: ([0-9a-fA-F-]{36})"
+
+
+def _text_column(logs: pd.DataFrame, column: str) -> pd.Series:
+    import pandas as pd
+
+    if column not in logs.columns:  # a bundle written before the column existed
+        return pd.Series(pd.NA, index=logs.index, dtype="string")
+    text = logs[column].astype("string")
+    return text.str.lower() if column == "invocation_status" else text
+
+
+def _number_column(logs: pd.DataFrame, column: str) -> pd.Series:
+    import pandas as pd
+
+    if column not in logs.columns:
+        return pd.Series(float("nan"), index=logs.index, dtype="float64")
+    return pd.to_numeric(logs[column], errors="coerce")
+
+
+def _route_functions(frame: pd.DataFrame, evidence: Evidence) -> pd.Series:
+    routes = {r.key: r.function_name for r in evidence.config.routes if r.function_name}
+    return frame["route"].astype("string").map(routes).astype("string")
+
+
+def _near(
+    rows: pd.Index, function: pd.Series, end: pd.Series, latency: pd.Series, events: pd.DataFrame
+) -> pd.Index:
+    """The requests among `rows` whose route's function logged one of `events` within the join tolerance of
+    the request's end (a function timeout reaches the client when the invocation ends), and whose logged
+    duration fits in the request's latency (an invocation cannot run longer than the request it answered)."""
+    import pandas as pd
+
+    if events.empty or len(rows) == 0:
+        return rows[:0]
+    left = pd.DataFrame(
+        {"function": function.loc[rows], "end": end.loc[rows], "latency": latency.loc[rows]}, index=rows
+    ).dropna(subset=["function", "end"])
+    if left.empty:
+        return rows[:0]
+    left = left.reset_index(names="row").sort_values("end")
+    right = events.dropna(subset=["function", "time"]).rename(columns={"time": "event"}).sort_values("event")
+    left["end"] = left["end"].astype("datetime64[ms, UTC]")
+    right["event"] = right["event"].astype("datetime64[ms, UTC]")
+    joined = pd.merge_asof(
+        left,
+        right,
+        left_on="end",
+        right_on="event",
+        by="function",
+        direction="nearest",
+        tolerance=pd.Timedelta(milliseconds=JOIN_TOLERANCE_MS),
+    )
+    fits = joined["duration"].isna() | joined["latency"].isna()
+    fits = fits | (joined["duration"] <= joined["latency"] + JOIN_TOLERANCE_MS)
+    found: pd.Index = pd.Index(joined.loc[joined["event"].notna() & fits, "row"])
+    return found
+
+
+def _during(
+    rows: pd.Index, function: pd.Series, start: pd.Series, end: pd.Series, events: pd.DataFrame
+) -> pd.Index:
+    """The requests among `rows` whose route's function logged one of `events` while the request was open
+    (with the join tolerance either side)."""
+    import numpy as np
+    import pandas as pd
+
+    if events.empty or len(rows) == 0:
+        return rows[:0]
+    slack = pd.Timedelta(milliseconds=JOIN_TOLERANCE_MS)
+    hits = []
+    for name, group in events.dropna(subset=["function", "time"]).groupby("function"):
+        times = group["time"].astype("datetime64[ms, UTC]").sort_values().to_numpy()
+        mine = rows[(function.loc[rows] == name).fillna(False).to_numpy(dtype=bool)]
+        if len(mine) == 0:
+            continue
+        lo = (start.loc[mine] - slack).astype("datetime64[ms, UTC]").to_numpy()
+        hi = (end.loc[mine] + slack).astype("datetime64[ms, UTC]").to_numpy()
+        first = np.searchsorted(times, lo, side="left")
+        last = np.searchsorted(times, hi, side="right")
+        hits.append(mine[last > first])
+    return pd.Index([]).append(hits) if hits else rows[:0]

@@ -7,7 +7,7 @@ from typing import Any
 
 from apigwops.diagnose.schema import SEVERITY_ORDER
 from apigwops.diagnose.triage import Triage
-from apigwops.evidence.model import ApiInfo, Check
+from apigwops.model import ApiInfo, Check
 from apigwops.timewindow import Window, iso
 
 INSIGHTS_PRICE_ID = "cloudwatch.logs.insights"  # $ per GB scanned, from the cost catalog's snapshot

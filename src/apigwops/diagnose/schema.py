@@ -13,9 +13,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from apigwops.apitypes import API_TYPES
 from apigwops.aws.allowlist import ALLOWED_OPERATIONS
 from apigwops.diagnose.vocabulary import EVIDENCE_CHECKS, REQUEST_COLUMNS, SIGNALS, SYMPTOM_FAMILIES
-from apigwops.evidence.model import ApiType
+from apigwops.model import ApiType
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 Confidence = Literal["low", "medium", "high"]
@@ -24,7 +25,7 @@ EvidenceSource = Literal[
     "access-log", "execution-log", "lambda-log", "waf-log", "metrics", "config", "token", "triage"
 ]
 
-ALL_API_TYPES: tuple[ApiType, ...] = ("REST", "HTTP", "WEBSOCKET")
+ALL_API_TYPES: tuple[ApiType, ...] = API_TYPES
 SEVERITY_ORDER: dict[str, int] = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Scalar = str | int | float | bool

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apigwops.diagnose.triage import Triage
-from apigwops.evidence.model import Evidence, LambdaFunction
+from apigwops.model import Evidence, LambdaFunction, Route
 from apigwops.timewindow import iso
 
 if TYPE_CHECKING:
@@ -138,46 +138,179 @@ def _metric_signals(evidence: Evidence) -> dict[str, Any]:
 
 
 def _lambda_log_signals(evidence: Evidence) -> dict[str, Any]:
+    """Counts over every generation of Lambda's logs (§15.1-15.3), one per invocation."""
+    from apigwops.diagnose.features import invocation_facts
+
     logs = evidence.lambda_logs
+    out: dict[str, Any] = {"lambda_cold_starts": None, "lambda_max_init_ms": None, "lambda_timeouts": None}
+    out.update({"lambda_init_failures": None, "lambda_init_error_type": None, "lambda_log_formats": None})
     if logs.empty:
-        return {"lambda_cold_starts": None, "lambda_max_init_ms": None, "lambda_timeouts": None}
+        return out
     import pandas as pd
 
-    column = logs["init_duration_ms"] if "init_duration_ms" in logs else pd.Series(dtype="float64")
-    init = [float(v) for v in pd.to_numeric(column, errors="coerce").dropna()]
-    return {
-        "lambda_cold_starts": len(init),
-        "lambda_max_init_ms": round(max(init), 1) if init else None,
-        "lambda_timeouts": int((logs["kind"] == "timeout").sum()),
-    }
+    facts = invocation_facts(logs)
+    kind = logs["kind"].astype("string")
+    report = (kind == "report").fillna(False)
+    starts = pd.concat(
+        [
+            pd.to_numeric(logs.loc[report, column], errors="coerce")
+            for column in ("init_duration_ms", "restore_duration_ms")
+            if column in logs.columns
+        ]
+    ).dropna()
+    anonymous = int(((kind == "timeout").fillna(False) & logs["request_id"].isna()).sum())
+    failures = init_failures(logs)
+    out.update(
+        lambda_cold_starts=len(facts.cold),
+        lambda_max_init_ms=round(float(starts.max()), 1) if len(starts) else None,
+        lambda_timeouts=len(facts.timed_out) + anonymous,
+        lambda_init_failures=len(failures),
+        lambda_init_error_type=_most_common_init_error(failures),
+    )
+    if "log_format" in logs.columns:
+        formats = sorted(str(f) for f in logs["log_format"].dropna().unique())
+        out["lambda_log_formats"] = ", ".join(formats) or None
+    return out
+
+
+def init_failures(logs: pd.DataFrame) -> pd.DataFrame:
+    """One row per failed init: an INIT_REPORT / platform.initReport with status error, failure or timeout;
+    for runtimes that write no INIT_REPORT, each invocation whose error type says the code could not load."""
+    import pandas as pd
+
+    from apigwops.evidence.parse.lambdalog import INIT_ERROR_TYPES
+
+    kind = logs["kind"].astype("string")
+    missing = pd.Series(pd.NA, index=logs.index, dtype="string")
+    status = (
+        logs["invocation_status"].astype("string").str.lower()
+        if "invocation_status" in logs.columns
+        else missing
+    )
+    error_type = logs["error_type"].astype("string") if "error_type" in logs.columns else missing
+    reports = ((kind == "init") & status.isin(["error", "timeout", "failure"])).fillna(False)
+    if bool(reports.any()):
+        return logs[reports]
+    typed = logs[error_type.isin(list(INIT_ERROR_TYPES)).fillna(False)]
+    with_id = typed[typed["request_id"].notna()].drop_duplicates(subset=["request_id"])
+    return pd.concat([with_id, typed[typed["request_id"].isna()]])
+
+
+def _most_common_init_error(failures: pd.DataFrame) -> str | None:
+    """The error type most failed inits name; an init that timed out without one is "timeout"."""
+    if failures.empty:
+        return None
+    names: Counter[str] = Counter()
+    for error_type, status in zip(
+        failures.get("error_type", [None] * len(failures)),
+        failures.get("invocation_status", [None] * len(failures)),
+        strict=True,
+    ):
+        if isinstance(error_type, str) and error_type:
+            names[error_type] += 1
+        else:
+            names["timeout" if status == "timeout" else "error"] += 1
+    return names.most_common(1)[0][0]
 
 
 def _waf_signals(evidence: Evidence) -> dict[str, Any]:
+    """WAF as it answers (§7.3, §15.6): BLOCK is the 403 family's; CAPTCHA (405) and Challenge (202) are their
+    own findings; rules in COUNT are reported as what they would do."""
     import pandas as pd
 
     waf = evidence.waf
     out: dict[str, Any] = {"waf_blocked": None, "waf_top_rule": None, "waf_top_rule_type": None}
-    out.update({"waf_top_rule_count": None, "waf_rate_based_blocked": None})
+    out.update({"waf_top_rule_count": None, "waf_rate_based_blocked": None, "waf_rate_key": None})
+    out.update({"waf_top_labels": None})
+    for kind in ("captcha", "challenge"):
+        out.update({f"waf_{kind}": None, f"waf_{kind}_rule": None, f"waf_{kind}_reason": None})
+    out.update({"waf_count_matches": None, "waf_count_top_rule": None, "waf_count_top_rule_count": None})
+    out.update({"waf_count_would_block": None, "waf_count_would": None})
     if waf.empty:
         blocked = _metric_sum(evidence, "AWS/WAFV2", "BlockedRequests")
         out["waf_blocked"] = None if blocked is None else int(blocked)
         return out
-    blocks = waf[waf["action"].astype("string").isin(["BLOCK", "CAPTCHA", "CHALLENGE"]).fillna(False)]
-    weight = pd.to_numeric(blocks["weight"], errors="coerce").fillna(1) if "weight" in blocks else 1
-    out["waf_blocked"] = int(pd.Series(weight, index=blocks.index).sum()) if len(blocks) else 0
-    if blocks.empty:
+    weight = (
+        pd.to_numeric(waf["weight"], errors="coerce").fillna(1)
+        if "weight" in waf
+        else waf.index.to_series() * 0 + 1
+    )
+    action = waf["action"].astype("string").str.upper()
+    blocks = (action == "BLOCK").fillna(False)
+    out["waf_blocked"] = int(weight[blocks].sum())
+    for kind in ("captcha", "challenge"):
+        out.update(_interstitial_signals(waf, weight, (action == kind.upper()).fillna(False), kind))
+    out.update(_count_signals(waf, weight))
+    if not bool(blocks.any()):
         return out
-    inner = blocks["rule_group_rule"].astype("string")
-    rule = blocks["terminating_rule_id"].astype("string").fillna("?")
+    rows = waf[blocks]
+    inner = rows["rule_group_rule"].astype("string")
+    rule = rows["terminating_rule_id"].astype("string").fillna("?")
     name = rule.where(inner.isna(), rule + " / " + inner)
-    totals = pd.Series(weight, index=blocks.index).groupby(name).sum().sort_values(ascending=False)
+    totals = weight[blocks].groupby(name).sum().sort_values(ascending=False)
     top = str(totals.index[0])
     out["waf_top_rule"] = top
     out["waf_top_rule_count"] = int(totals.iloc[0])
-    out["waf_top_rule_type"] = str(blocks.loc[name == top, "terminating_rule_type"].iloc[0])
-    rate_based = blocks["terminating_rule_type"].astype("string") == "RATE_BASED"
-    out["waf_rate_based_blocked"] = int(pd.Series(weight, index=blocks.index)[rate_based.fillna(False)].sum())
+    out["waf_top_rule_type"] = str(rows.loc[name == top, "terminating_rule_type"].iloc[0])
+    rate_based = (rows["terminating_rule_type"].astype("string") == "RATE_BASED").fillna(False)
+    out["waf_rate_based_blocked"] = int(weight[blocks][rate_based].sum())
+    out["waf_rate_key"] = _top_value(rows.loc[rate_based, "rate_key"]) if "rate_key" in rows else None
+    out["waf_top_labels"] = _top_labels(rows)
     return out
+
+
+def _top_value(values: pd.Series) -> str | None:
+    present = values.dropna().astype(str)
+    return str(present.value_counts().index[0]) if len(present) else None
+
+
+def _top_labels(rows: pd.DataFrame, limit: int = 3) -> str | None:
+    if "labels" not in rows:
+        return None
+    labels = Counter(label for joined in rows["labels"].dropna() for label in str(joined).split(";") if label)
+    return ", ".join(name for name, _ in labels.most_common(limit)) or None
+
+
+def _interstitial_signals(waf: pd.DataFrame, weight: pd.Series, mask: pd.Series, kind: str) -> dict[str, Any]:
+    """A terminating CAPTCHA / CHALLENGE is one served to a request without a valid token (a valid token is a
+    non-terminating match): 405 with the puzzle, or 202 with the silent challenge."""
+    import pandas as pd
+
+    if not bool(mask.any()):
+        return {}
+    rows = waf[mask]
+    rule = rows["terminating_rule_id"].astype("string").fillna("?")
+    reasons = rows["token_failure"] if "token_failure" in rows else pd.Series(dtype="string")
+    return {
+        f"waf_{kind}": int(weight[mask].sum()),
+        f"waf_{kind}_rule": str(weight[mask].groupby(rule).sum().sort_values(ascending=False).index[0]),
+        f"waf_{kind}_reason": _top_value(reasons) or "not logged",
+    }
+
+
+def _count_signals(waf: pd.DataFrame, weight: pd.Series) -> dict[str, Any]:
+    if "count_rules" not in waf:
+        return {}
+    matched = waf["count_rules"].notna()
+    if not bool(matched.any()):
+        return {"waf_count_matches": 0}
+    rules: Counter[str] = Counter()
+    would: dict[str, str] = {}
+    block = 0
+    for joined, w in zip(waf.loc[matched, "count_rules"], weight[matched], strict=True):
+        entries = [e.rpartition("=") for e in str(joined).split(";") if e]
+        for rule, _, action in entries:
+            rules[rule] += int(w)
+            would[rule] = action
+        block += int(w) if any(action == "BLOCK" for _, _, action in entries) else 0
+    top, count = rules.most_common(1)[0]
+    return {
+        "waf_count_matches": int(weight[matched].sum()),
+        "waf_count_top_rule": top,
+        "waf_count_top_rule_count": count,
+        "waf_count_would_block": block,
+        "waf_count_would": would[top],
+    }
 
 
 def _token_signals(evidence: Evidence) -> dict[str, Any]:
@@ -256,6 +389,7 @@ def finding_signals(
     route = next((r for r in evidence.config.routes if r.key == top_route), None)
     out["timeout_ms"] = int(rows["timeout_ms"].iloc[0]) if len(rows) else None
     out.update(_function_signals(evidence, route.function_name if route else None))
+    out.update(_timeout_signals(evidence, route, out["function_name"], out["timeout_ms"]))
     out.update(_plan_signals(evidence, keys))
     out.update(_authorizer_signals(evidence, route.authorizer_id if route else None))
     return out
@@ -271,6 +405,81 @@ def _function_signals(evidence: Evidence, name: str | None) -> dict[str, Any]:
         "function_timeout_s": function.timeout_s if function else None,
         "function_reserved_concurrency": function.reserved_concurrency if function else None,
     }
+
+
+def _timeout_signals(
+    evidence: Evidence, route: Route | None, function_name: str | None, timeout_ms: int | None
+) -> dict[str, Any]:
+    """What the finding's function did while API Gateway waited (§15.5): API Gateway never learns the
+    request id of an invocation it gave up on, so these count the function's invocations in the window
+    whose REPORT Duration passed the integration timeout, and how each ended."""
+    import pandas as pd
+
+    is_lambda = route is not None and bool(route.function_name)
+    function = next((f for f in evidence.config.functions if f.name == function_name), None)
+    function_ms = int(function.timeout_s * 1000) if function and function.timeout_s else None
+    above = bool(function_ms and timeout_ms and function_ms > timeout_ms)
+    out: dict[str, Any] = {
+        "lambda_past_integration_timeout": None,
+        "lambda_past_finished": None,
+        "lambda_past_timed_out": None,
+        "lambda_past_max_ms": None,
+        "function_timeout_ms": function_ms,
+        "function_timeout_above_integration": above,
+        "timeout_backend": (
+            f"Lambda function {function_name}"
+            if is_lambda
+            else f"the backend behind {route.key if route else '?'}"
+        ),
+        "timeout_advice": _timeout_advice(function_name if is_lambda else None, function_ms, timeout_ms),
+    }
+    logs = evidence.lambda_logs
+    if not is_lambda or logs.empty or timeout_ms is None:
+        return out
+    mine = logs[(logs["function"].astype("string") == function_name).fillna(False)]
+    reports = mine[(mine["kind"].astype("string") == "report").fillna(False)]
+    duration = pd.to_numeric(reports["duration_ms"], errors="coerce")
+    past = reports[(duration >= timeout_ms).fillna(False)]
+    if "invocation_status" in past.columns:
+        status = past["invocation_status"].astype("string").str.lower()
+    else:
+        status = pd.Series(pd.NA, index=past.index, dtype="string")
+    timed_out_ids = set(
+        mine.loc[(mine["kind"].astype("string") == "timeout").fillna(False), "request_id"]
+        .dropna()
+        .astype(str)
+    )
+    timed_out = (status == "timeout").fillna(False) | past["request_id"].astype("string").isin(timed_out_ids)
+    timed_out = timed_out.fillna(False).astype(bool)
+    failed = status.isin(["error", "failure"]).fillna(False) & ~timed_out
+    out.update(
+        lambda_past_integration_timeout=len(past),
+        lambda_past_finished=int((~timed_out & ~failed).sum()),
+        lambda_past_timed_out=int(timed_out.sum()),
+        lambda_past_max_ms=round(float(duration.max()), 1) if len(past) else None,
+    )
+    return out
+
+
+def _timeout_advice(function_name: str | None, function_ms: int | None, timeout_ms: int | None) -> str:
+    if function_name is None:
+        return "Raise the integration timeout only up to what clients tolerate."
+    if function_ms is None or timeout_ms is None:
+        return (
+            f"Keep {function_name}'s timeout below the integration timeout so it fails fast instead of running on "
+            "after API Gateway has answered."
+        )
+    if function_ms > timeout_ms:
+        return (
+            f"Lower {function_name}'s timeout ({function_ms / 1000:g} s) below the integration timeout "
+            f"({timeout_ms / 1000:g} s) so it fails fast instead of running on, and being billed, after API "
+            "Gateway has answered."
+        )
+    return (
+        f"{function_name}'s timeout ({function_ms / 1000:g} s) is already within the integration timeout "
+        f"({timeout_ms / 1000:g} s): the time went before or around the function (cold start, a slow "
+        "authorizer or integration overhead)."
+    )
 
 
 def _plan_signals(evidence: Evidence, keys: pd.Series) -> dict[str, Any]:

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from apigwops.apitypes import profile
 from apigwops.buckets import Grid
-from apigwops.evidence.model import Evidence
+from apigwops.model import Evidence
 from apigwops.timewindow import Window
 
 if TYPE_CHECKING:
@@ -22,11 +23,6 @@ MIN_FINE_BUCKET_S = 5
 MIN_RISE = 0.01  # an onset needs the error rate at least 1 point above the baseline
 MIN_ONSET_FAILURES = 2  # ... in buckets with at least two failures
 MIN_SPIKE_FAILURES = 3  # a one-bucket incident needs three
-METRIC_NAMES = {
-    "REST": {"count": "Count", "4xx": "4XXError", "5xx": "5XXError"},
-    "HTTP": {"count": "Count", "4xx": "4xx", "5xx": "5xx"},
-    "WEBSOCKET": {"count": "MessageCount", "4xx": "ClientError", "5xx": "ExecutionError"},
-}
 
 
 @dataclass
@@ -187,7 +183,7 @@ def _from_metrics(evidence: Evidence, size: int) -> Triage:
     import pandas as pd
 
     metrics = evidence.metrics
-    names = METRIC_NAMES.get(evidence.api.type, METRIC_NAMES["REST"])
+    names = profile(evidence.api.type).traffic_metrics
     if metrics.empty:
         return Triage("none", 0, {"2xx": 0, "4xx": 0, "5xx": 0})
     gateway = metrics[metrics["namespace"] == "AWS/ApiGateway"]

@@ -6,7 +6,7 @@ Keeping the names in one table lets `apigwops playbooks validate` reject a typo 
 
 from __future__ import annotations
 
-from apigwops.evidence.model import ACCESS_LOG_FIELDS, DERIVED_COLUMNS
+from apigwops.model import ACCESS_LOG_FIELDS, DERIVED_COLUMNS
 
 # Symptom families: a finding's `share` is over the failing requests of its family.
 SYMPTOM_FAMILIES = ("401", "403", "429", "5xx", "latency", "any")
@@ -35,9 +35,12 @@ FEATURE_COLUMNS: dict[str, str] = {
     "usage_plan_rate": "rate limit of the usage plan holding the request's API key",
     "over_key_rate": "the request's API key sent more requests in that second than its usage plan's rate",
     "over_stage_rate": "the stage received more requests in that second than its throttle rate",
-    "lambda_timed_out": "the Lambda invocation behind the request logged 'Task timed out'",
-    "lambda_completed": "the Lambda invocation behind the request logged its REPORT without 'Task timed out'",
-    "cold_start": "the Lambda invocation behind the request had an Init Duration (cold start)",
+    "lambda_request_id": "the Lambda request id of the request's invocation: the access log's integration request id, else the one its execution-log line names",
+    "lambda_timed_out": "the request's Lambda invocation hit the function's own timeout ('Task timed out' or REPORT Status: timeout), joined by Lambda request id, else by function and end time",
+    "lambda_completed": "the request's Lambda invocation logged its REPORT without a timeout",
+    "cold_start": "the request's Lambda invocation had an Init or Restore Duration (cold start, SnapStart restore)",
+    "lambda_init_failed": "the request's Lambda invocation (by id, else by function and time) came with a failed init (INIT_REPORT Status: error/timeout, Runtime.ImportModuleError, ...)",
+    "waf_action": "the terminating action of the request's WAF log record (BLOCK, CAPTCHA, CHALLENGE, ALLOW), joined on the extended request id",
     "gateway_overhead": "responseLatency minus integration latency, in ms",
     "slow": "response latency at or above the latency threshold",
     "failed": "status 400 or above",
@@ -80,9 +83,20 @@ SIGNALS: dict[str, str] = {
     "function_permission_detail": "why the invoke permission looks missing",
     "lambda_throttles": "AWS/Lambda Throttles (Sum) in the window",
     "lambda_errors": "AWS/Lambda Errors (Sum) in the window",
-    "lambda_cold_starts": "Lambda REPORT lines with an Init Duration",
-    "lambda_max_init_ms": "longest Init Duration in ms",
-    "lambda_timeouts": "Lambda 'Task timed out' lines",
+    "lambda_cold_starts": "Lambda invocations with an Init or Restore Duration (text REPORT or JSON platform.report)",
+    "lambda_max_init_ms": "longest Init or Restore Duration in ms",
+    "lambda_timeouts": "Lambda invocations that hit the function's timeout ('Task timed out' or REPORT status timeout)",
+    "lambda_init_failures": "failed Lambda inits (INIT_REPORT / platform.initReport with status error or timeout, or an error type such as Runtime.ImportModuleError)",
+    "lambda_init_error_type": "most common error type of those init failures ('timeout' for an init that timed out)",
+    "lambda_log_formats": "Lambda log formats read in the window (text, json)",
+    "lambda_past_integration_timeout": "invocations of the finding's function that ran past the integration timeout (REPORT Duration)",
+    "lambda_past_finished": "of those, invocations that finished on their own (API Gateway had already answered)",
+    "lambda_past_timed_out": "of those, invocations that ended at the function's own timeout",
+    "lambda_past_max_ms": "longest of those durations in ms",
+    "function_timeout_ms": "the finding's function timeout in ms",
+    "function_timeout_above_integration": "the function's timeout is longer than the integration timeout",
+    "timeout_backend": "what did not answer in time: 'Lambda function <name>' or 'the backend behind <route>'",
+    "timeout_advice": "what to change about the function's timeout, in one sentence",
     # WAF
     "web_acl_arn": "web ACL associated with the stage",
     "waf_blocked": "WAF BLOCK records (logs or samples) or BlockedRequests",
@@ -90,6 +104,19 @@ SIGNALS: dict[str, str] = {
     "waf_top_rule_type": "its type (REGULAR, RATE_BASED, MANAGED_RULE_GROUP, GROUP)",
     "waf_top_rule_count": "blocks by that rule",
     "waf_rate_based_blocked": "blocks by RATE_BASED rules",
+    "waf_rate_key": "the key the rate-based rule counted most blocks under (e.g. IP=198.51.100.9), from WAF logs",
+    "waf_top_labels": "labels most often on blocked requests (WAF logs and samples)",
+    "waf_captcha": "requests WAF answered with a CAPTCHA puzzle (405): terminating CAPTCHA without a valid token",
+    "waf_captcha_rule": "the rule that served most CAPTCHAs",
+    "waf_captcha_reason": "the most common token failure reason of those (TOKEN_MISSING, TOKEN_EXPIRED, ...)",
+    "waf_challenge": "requests WAF answered with a silent challenge (202): terminating CHALLENGE without a valid token",
+    "waf_challenge_rule": "the rule that served most challenges",
+    "waf_challenge_reason": "the most common token failure reason of those",
+    "waf_count_matches": "requests that matched a rule in COUNT (nonTerminatingMatchingRules, overriddenAction)",
+    "waf_count_top_rule": "the rule in COUNT that matched most",
+    "waf_count_top_rule_count": "its matches",
+    "waf_count_would_block": "COUNT matches whose rule would otherwise BLOCK (overriddenAction BLOCK)",
+    "waf_count_would": "what that rule would do without the override (BLOCK, CAPTCHA, CHALLENGE or COUNT)",
     # cache
     "cache_enabled": "stage cache enabled",
     "cache_hits": "CacheHitCount (Sum)",

@@ -34,23 +34,18 @@ from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin, get
 
 from apigwops import __version__
 from apigwops.errors import NotFoundError, UsageError
-from apigwops.evidence.model import (
-    ACCESS_LOG_FIELDS,
+from apigwops.evidence.redact import Redactor
+from apigwops.inputfiles import load_json
+from apigwops.model import (
     ACCESS_LOG_FLOAT_COLUMNS,
     ACCESS_LOG_INT_COLUMNS,
-    DERIVED_COLUMNS,
-    EXECUTION_LOG_COLUMNS,
-    LAMBDA_LOG_COLUMNS,
-    METRIC_COLUMNS,
-    WAF_COLUMNS,
+    EVIDENCE_TABLES,
     ApiConfig,
     ApiInfo,
     Check,
     Evidence,
     TokenFinding,
 )
-from apigwops.evidence.redact import Redactor
-from apigwops.inputfiles import load_json
 from apigwops.progress import NullProgress, Progress
 from apigwops.timewindow import Window
 
@@ -62,20 +57,15 @@ MANIFEST = "manifest.json"
 CONFIG = "config.json"
 TableFormat = Literal["parquet", "jsonl"]
 
-# Evidence attribute -> canonical columns (used for the empty stand-in of a missing table).
-TABLES: dict[str, tuple[str, ...]] = {
-    "requests": (*ACCESS_LOG_FIELDS, *DERIVED_COLUMNS),
-    "execution_logs": EXECUTION_LOG_COLUMNS,
-    "lambda_logs": LAMBDA_LOG_COLUMNS,
-    "waf": WAF_COLUMNS,
-    "metrics": METRIC_COLUMNS,
-}
+# Required Evidence tables -> canonical columns (used for the empty stand-in of a missing table).
+TABLES: dict[str, tuple[str, ...]] = {t.name: t.columns for t in EVIDENCE_TABLES if not t.optional}
 _INT_COLUMNS = {*ACCESS_LOG_INT_COLUMNS}
 _FLOAT_COLUMNS = {
     *ACCESS_LOG_FLOAT_COLUMNS,
     "duration_ms",
     "billed_duration_ms",
     "init_duration_ms",
+    "restore_duration_ms",
     "memory_size_mb",
     "max_memory_used_mb",
     "value",
@@ -229,13 +219,8 @@ def read_bundle(path: Path) -> Evidence:
 
 
 def optional_tables() -> tuple[str, ...]:
-    """DataFrame fields of `Evidence` beyond the five required tables (e.g. `request_counts`); None when unset.
-
-    Read from the dataclass so that a table added to the evidence contract is saved without a change here.
-    """
-    return tuple(
-        f.name for f in dataclasses.fields(Evidence) if f.name not in TABLES and "DataFrame" in str(f.type)
-    )
+    """Evidence tables beyond the required ones (e.g. `request_counts`); None when unset, then not saved."""
+    return tuple(t.name for t in EVIDENCE_TABLES if t.optional)
 
 
 def _bundle_root(path: Path) -> Path:

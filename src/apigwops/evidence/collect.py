@@ -25,21 +25,22 @@ from apigwops.aws.errors import (
     translate,
 )
 from apigwops.errors import CredentialsError, ReadOnlyViolation
-from apigwops.evidence.logengine import choose_engine_name, make_engine
-from apigwops.evidence.model import ApiConfig, ApiInfo, Check, Evidence
-from apigwops.evidence.sources import Part, Source, SourceContext, sources_for
+from apigwops.evidence.logs import choose_engine_name, make_engine
+from apigwops.evidence.sources import sources_for
+from apigwops.evidence.sources.base import Part, Source, SourceContext
+from apigwops.model import EVIDENCE_TABLES, ApiConfig, ApiInfo, Check, Evidence
 from apigwops.timewindow import Window
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from apigwops.evidence.logengine import LogEngine
+    from apigwops.evidence.logs.engine import LogEngine
     from apigwops.runtime import Runtime
 
 MAX_WORKERS = 12
 PERCENTILES_CHECK = "metrics-percentiles"
 NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NotFoundException", "WAFNonexistentItemException"})
-_TABLES = ("requests", "execution_logs", "lambda_logs", "waf", "metrics")
+_TABLES = tuple(t.name for t in EVIDENCE_TABLES if not t.optional)
 
 
 def collect_evidence(
@@ -186,19 +187,7 @@ def _merge(
     runtime: Runtime, api: ApiInfo, config: ApiConfig, window: Window, parts: list[Part], checks: list[Check]
 ) -> Evidence:
 
-    from apigwops.evidence.accesslog import empty_requests_frame
-    from apigwops.evidence.execlog import parse_execution_events
-    from apigwops.evidence.lambdalog import parse_lambda_events
-    from apigwops.evidence.metrics import metrics_frame
-    from apigwops.evidence.waflog import waf_frame
-
-    empty: dict[str, pd.DataFrame] = {
-        "requests": empty_requests_frame(),
-        "execution_logs": parse_execution_events([], []),
-        "lambda_logs": parse_lambda_events("", [], []),
-        "waf": waf_frame([]),
-        "metrics": metrics_frame([]),
-    }
+    empty = _empty_frames()
     tables: dict[str, pd.DataFrame] = {}
     for name in _TABLES:
         frames = [f for part in parts for f in part.tables.get(name, []) if not f.empty]
@@ -209,11 +198,6 @@ def _merge(
         api=api,
         window=window,
         config=config,
-        requests=tables["requests"],
-        execution_logs=tables["execution_logs"],
-        lambda_logs=tables["lambda_logs"],
-        waf=tables["waf"],
-        metrics=tables["metrics"],
         token=next((p.token for p in parts if p.token is not None), None),
         checks=checks + [c for part in parts for c in part.checks],
         missing_fields=missing,
@@ -221,12 +205,33 @@ def _merge(
         logs_bytes_scanned=sum(p.bytes_scanned for p in parts),
         api_calls=runtime.aws.api_calls,
         request_counts=counts,
+        **tables,
     )
     runtime.progress.step(
         f"evidence: {len(evidence.requests):,} requests, {len(evidence.metrics):,} metric points, "
         f"{evidence.api_calls} AWS calls"
     )
     return evidence
+
+
+def _empty_frames() -> dict[str, pd.DataFrame]:
+    """The stand-in of each required table no source filled: each parser's own empty frame, with its dtypes.
+
+    Keyed like the required tables of `EVIDENCE_TABLES`; `_merge` fails loudly on a table missing here.
+    """
+    from apigwops.evidence.metrics import metrics_frame
+    from apigwops.evidence.parse.accesslog import empty_requests_frame
+    from apigwops.evidence.parse.execlog import parse_execution_events
+    from apigwops.evidence.parse.lambdalog import parse_lambda_events
+    from apigwops.evidence.parse.waflog import waf_frame
+
+    return {
+        "requests": empty_requests_frame(),
+        "execution_logs": parse_execution_events([], []),
+        "lambda_logs": parse_lambda_events("", [], []),
+        "waf": waf_frame([]),
+        "metrics": metrics_frame([]),
+    }
 
 
 def _concat(frames: list[pd.DataFrame], empty: pd.DataFrame, name: str) -> pd.DataFrame:

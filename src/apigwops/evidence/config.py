@@ -15,13 +15,14 @@ from datetime import UTC, date, timedelta
 from functools import partial
 from typing import Any
 
-from apigwops.aws import apigw_items as items
-from apigwops.aws.lambda_config import lambda_function, lambda_tasks
+from apigwops.apitypes import profile
 from apigwops.aws.paging import all_items
-from apigwops.aws.reader import Reader, Task
 from apigwops.aws.resolve import ResolvedApi, created
 from apigwops.aws.session import AwsContext
-from apigwops.evidence.model import (
+from apigwops.evidence import apigw_items as items
+from apigwops.evidence.lambda_config import lambda_function, lambda_tasks
+from apigwops.evidence.reader import Reader, Task
+from apigwops.model import (
     ApiConfig,
     ApiKey,
     Change,
@@ -41,7 +42,7 @@ def collect_config(aws: AwsContext, resolved: ResolvedApi, window: Window) -> tu
     are in `resolved.checks`, so a report lists `[*resolved.checks, *checks]` without duplicates)."""
     reader = Reader()
     api_id, stage = resolved.info.id, resolved.info.stage
-    rest = resolved.info.type == "REST"
+    rest = profile(resolved.info.type).v1
     variables = dict(resolved.raw_stage.get("variables") or resolved.raw_stage.get("StageVariables") or {})
     apig = aws.client("apigateway")
     v2 = aws.client("apigatewayv2")
@@ -69,7 +70,7 @@ def collect_config(aws: AwsContext, resolved: ResolvedApi, window: Window) -> tu
             "GetIntegrations",
             lambda: all_items(v2, "get_integrations", "Items", ApiId=api_id),
         )
-    if resolved.info.type != "HTTP":  # usage plans and API keys exist for REST (and WebSocket) stages
+    if profile(resolved.info.type).usage_plans:
         first["config-usage-plans"] = (
             "apigateway",
             "GetUsagePlans",

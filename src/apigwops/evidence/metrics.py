@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from apigwops.apitypes import CACHE_METRICS, profile
 from apigwops.buckets import ceil, floor
-from apigwops.evidence.model import METRIC_COLUMNS, ApiInfo, LambdaFunction, StageConfig
+from apigwops.model import METRIC_COLUMNS, ApiInfo, LambdaFunction, StageConfig
 from apigwops.timewindow import Window
 
 if TYPE_CHECKING:
@@ -23,32 +24,6 @@ if TYPE_CHECKING:
 MAX_QUERIES_PER_CALL = 500
 PERCENTILES = ("p50", "p90", "p99")
 
-_API_METRICS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "REST": (
-        ("Count", ("Sum",)),
-        ("4XXError", ("Sum",)),
-        ("5XXError", ("Sum",)),
-        ("Latency", ("Average", "Maximum")),
-        ("IntegrationLatency", ("Average", "Maximum")),
-    ),
-    "HTTP": (
-        ("Count", ("Sum",)),
-        ("4xx", ("Sum",)),
-        ("5xx", ("Sum",)),
-        ("Latency", ("Average", "Maximum")),
-        ("IntegrationLatency", ("Average", "Maximum")),
-        ("DataProcessed", ("Sum",)),
-    ),
-    "WEBSOCKET": (
-        ("ConnectCount", ("Sum",)),
-        ("MessageCount", ("Sum",)),
-        ("IntegrationError", ("Sum",)),
-        ("ClientError", ("Sum",)),
-        ("ExecutionError", ("Sum",)),
-        ("IntegrationLatency", ("Average", "Maximum")),
-    ),
-}
-_CACHE_METRICS = (("CacheHitCount", ("Sum",)), ("CacheMissCount", ("Sum",)))
 _LAMBDA_METRICS = (
     ("Invocations", ("Sum",)),
     ("Errors", ("Sum",)),
@@ -81,9 +56,7 @@ def _specs(
 
 def api_dimensions(api: ApiInfo) -> dict[str, str]:
     """REST metrics are keyed by API *name* (two APIs with one name share them); HTTP and WebSocket by id."""
-    if api.type == "REST":
-        return {"ApiName": api.name, "Stage": api.stage}
-    return {"ApiId": api.id, "Stage": api.stage}
+    return profile(api.type).dimensions(api.name, api.id, api.stage)
 
 
 def metric_specs(
@@ -96,9 +69,9 @@ def metric_specs(
     region: str | None = None,
 ) -> list[MetricSpec]:
     """Every plain-statistic series diagnose reads (percentiles are separate: `percentile_specs`)."""
-    table = list(_API_METRICS[api.type])
-    if stage.caching_enabled and api.type == "REST":
-        table += _CACHE_METRICS
+    table = list(profile(api.type).metrics)
+    if stage.caching_enabled and profile(api.type).cache:
+        table += CACHE_METRICS
     specs = _specs("AWS/ApiGateway", table, api_dimensions(api))
     for function in functions:
         specs += _specs("AWS/Lambda", _LAMBDA_METRICS, {"FunctionName": function.name})
@@ -110,7 +83,7 @@ def metric_specs(
 
 
 def percentile_specs(api: ApiInfo, functions: Sequence[LambdaFunction] = ()) -> list[MetricSpec]:
-    metrics = ("IntegrationLatency",) if api.type == "WEBSOCKET" else ("Latency", "IntegrationLatency")
+    metrics = profile(api.type).percentile_metrics
     specs = _specs("AWS/ApiGateway", [(m, PERCENTILES) for m in metrics], api_dimensions(api))
     for function in functions:
         specs += _specs("AWS/Lambda", [("Duration", PERCENTILES)], {"FunctionName": function.name})

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from apigwops.evidence.model import ApiConfig, Authorizer, Route, TokenFinding
+from apigwops.model import ApiConfig, Authorizer, Route, TokenFinding
 from apigwops.timewindow import Window, iso
 
 # The problems `TokenFinding.problems` can name; playbooks map them to finding ids (auth-token-*).

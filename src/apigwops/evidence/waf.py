@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from apigwops.evidence.waflog import sample_rows, waf_frame
+from apigwops.evidence.parse.waflog import sample_rows, waf_frame
 from apigwops.timewindow import Window
 
 if TYPE_CHECKING:

@@ -2,8 +2,8 @@
 
 Two views of one run disagree for good reasons (requests lost before the gateway, client-side queueing), and
 seeing both is how a user tells the API's latency from the network's. Metric names and dimensions per API type
-follow the API Gateway metrics docs (REST: ApiName+Stage, 4XXError/5XXError; HTTP and WebSocket: ApiId+Stage,
-4xx/5xx). Anything unavailable is skipped with the reason, never fatal: the load test itself already ran.
+follow the API Gateway metrics docs, from the API type's profile (`apitypes`: REST ApiName+Stage,
+4XXError/5XXError; HTTP ApiId+Stage, 4xx/5xx; WebSocket ApiId+Stage, MessageCount/ClientError/ExecutionError). Anything unavailable is skipped with the reason, never fatal: the load test itself already ran.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from apigwops.apitypes import profile
+
 if TYPE_CHECKING:
     from apigwops.loadtest.stats import Totals
     from apigwops.runtime import Runtime
-
-REST_METRICS = {"Count": "Count", "4XX": "4XXError", "5XX": "5XXError"}
-HTTP_METRICS = {"Count": "Count", "4XX": "4xx", "5XX": "5xx"}
 
 
 def _queries(dimensions: list[dict[str, str]], names: dict[str, str], period: int) -> list[dict[str, Any]]:
@@ -50,20 +49,15 @@ def stage_metrics(
     """{"window", "metrics": {Count, 4XX, 5XX, Latency, IntegrationLatency}} or {"skipped": reason}."""
     from apigwops.aws.errors import skip_reason
 
-    if (api_type or "REST") == "REST":
-        if not api_name:
-            return {"skipped": "API name unknown"}
-        dimensions, names = (
-            [{"Name": "ApiName", "Value": api_name}, {"Name": "Stage", "Value": stage}],
-            REST_METRICS,
-        )
-    else:
-        if not api_id:
-            return {"skipped": "API id unknown"}
-        dimensions, names = (
-            [{"Name": "ApiId", "Value": api_id}, {"Name": "Stage", "Value": stage}],
-            HTTP_METRICS,
-        )
+    facts = profile(api_type)
+    if facts.metric_dimension == "ApiName" and not api_name:
+        return {"skipped": "API name unknown"}
+    if facts.metric_dimension == "ApiId" and not api_id:
+        return {"skipped": "API id unknown"}
+    dims = facts.dimensions(api_name or "", api_id or "", stage)
+    dimensions = [{"Name": key, "Value": value} for key, value in dims.items()]
+    traffic = facts.traffic_metrics
+    names = {"Count": traffic["count"], "4XX": traffic["4xx"], "5XX": traffic["5xx"]}
     window_start = start.replace(second=0, microsecond=0)
     window_end = end.replace(second=0, microsecond=0) + timedelta(minutes=1)
     try:

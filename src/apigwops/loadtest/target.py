@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from apigwops.apitypes import profile
 from apigwops.errors import UsageError
 
 if TYPE_CHECKING:
@@ -182,7 +183,7 @@ def discover_routes(runtime: Runtime, target: Target) -> tuple[list[str], str | 
         return [], "no API id"
     routes: list[str] = []
     try:
-        if (target.api_type or "REST") == "REST":
+        if profile(target.api_type).v1:
             client = runtime.aws.client("apigateway")
             for item in all_items(client, "get_resources", "items", restApiId=target.api_id):
                 methods = item.get("resourceMethods") or {}
@@ -194,6 +195,6 @@ def discover_routes(runtime: Runtime, target: Target) -> tuple[list[str], str | 
                 if method in ("GET", "ANY") and path.startswith("/"):
                     routes.append(f"GET {path}")
     except Exception as exc:  # botocore errors: fall back to GET / with the reason
-        service = "apigateway" if (target.api_type or "REST") == "REST" else "apigatewayv2"
+        service = profile(target.api_type).control_plane
         return [], skip_reason(exc, service)
     return sorted(set(routes)), None

@@ -20,7 +20,7 @@ from apigwops.report.timeline import build_timeline
 from apigwops.timewindow import iso
 
 if TYPE_CHECKING:
-    from apigwops.evidence.model import Evidence
+    from apigwops.model import Evidence
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 CHANGE_LABELS = {"deployment": "deploy", "stage-update": "stage update", "function-update": "update"}

@@ -2,23 +2,26 @@
 
 Access logs give exact numbers (one row per request); when the collector kept only a sample of the rows
 (Logs Insights returns at most 10,000) its per-minute `request_counts` table supplies the complete counts. When the stage has no access logs the CloudWatch metrics
-table is the fallback: `Count`, `4XXError`/`4xx`, `5XXError`/`5xx` sums and the `Latency` p99 datapoints (the
+table is the fallback: the API type's traffic metrics (`apitypes`: REST `Count`, `4XXError`, `5XXError`; HTTP
+`Count`, `4xx`, `5xx`; WebSocket `MessageCount`, `ClientError`, `ExecutionError`) and the `Latency` p99 datapoints (the
 largest p99 of a bucket's datapoints stands in for the bucket's p99; percentiles cannot be merged exactly).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from apigwops.apitypes import profile
 from apigwops.buckets import Grid, bucket_size
 from apigwops.timewindow import Window
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from apigwops.evidence.model import Evidence
+    from apigwops.model import Evidence
 
 TimelineSource = Literal["access-logs", "metrics", "none"]
 
@@ -69,7 +72,7 @@ def build_timeline(evidence: Evidence, *, max_buckets: int = 60) -> Timeline:
         return Timeline(window, grid.size, buckets, "access-logs")
     metrics = evidence.metrics
     if len(metrics) and "metric" in metrics:
-        buckets = _from_metrics(metrics, grid)
+        buckets = _from_metrics(metrics, grid, profile(evidence.api.type).traffic_metrics)
         if any(b.requests for b in buckets):
             return Timeline(window, grid.size, buckets, "metrics")
     empty = tuple(Bucket(grid.start(i), 0, 0, 0, None) for i in range(grid.count))
@@ -145,7 +148,7 @@ def _with_counts(buckets: tuple[Bucket, ...], counts: pd.DataFrame, grid: Grid) 
     )
 
 
-def _from_metrics(metrics: pd.DataFrame, grid: Grid) -> tuple[Bucket, ...]:
+def _from_metrics(metrics: pd.DataFrame, grid: Grid, names: Mapping[str, str]) -> tuple[Bucket, ...]:
     import pandas as pd
 
     frame = metrics[metrics["namespace"].astype("string") == "AWS/ApiGateway"]
@@ -159,7 +162,7 @@ def _from_metrics(metrics: pd.DataFrame, grid: Grid) -> tuple[Bucket, ...]:
         chosen = name.isin(names) & (stat == "sum")
         return value[chosen].groupby(frame["bucket"][chosen]).sum()
 
-    total, c4, c5 = summed(("Count",)), summed(("4XXError", "4xx")), summed(("5XXError", "5xx"))
+    total, c4, c5 = summed((names["count"],)), summed((names["4xx"],)), summed((names["5xx"],))
     latency = name.eq("Latency") & stat.eq("p99")
     p99 = value[latency].groupby(frame["bucket"][latency]).max()
     return tuple(

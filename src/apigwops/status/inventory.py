@@ -17,7 +17,7 @@ from apigwops.alarms.recommended import StageRef
 from apigwops.aws.errors import skip_reason, translate
 from apigwops.aws.paging import all_items, run_all
 from apigwops.aws.session import AwsContext
-from apigwops.evidence.model import ApiType, Check
+from apigwops.model import ApiType, Check
 
 
 def _raise(exc: BaseException) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from apigwops.alarms.recommended import Coverage, StageRef
 from apigwops.diagnose.severity import AlarmLevels
-from apigwops.evidence.model import Check
+from apigwops.model import Check
 from apigwops.timewindow import Window
 
 LATENCY_ALARM_MS = AlarmLevels().p99_latency_ms  # the seed's p99 latency alarm level

@@ -22,7 +22,7 @@ from apigwops.aws.errors import skip_reason
 from apigwops.aws.paging import run_all
 from apigwops.aws.session import AwsContext
 from apigwops.diagnose.severity import AlarmLevels
-from apigwops.evidence.model import Check
+from apigwops.model import Check
 from apigwops.status.inventory import list_stages
 from apigwops.status.model import RegionStatus, StageStatus, StatusReport
 from apigwops.timewindow import Window

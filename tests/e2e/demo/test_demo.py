@@ -10,6 +10,10 @@ from tests.conftest import run_cli
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("demo")]
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the sandbox's lambda-timeout fault outlives the integration timeout (60 s function timeout > 29/30 s), so AWS answers 504/503 = integration-timeout (signals reference §15.5); lambda-timeout needs a sandbox function timing out first (issue 10 item 4)",
+)
 def test_demo_finds_the_injected_incident() -> None:
     result = run_cli("-o", "json", "demo", "--duration", "12s", "--onset-after", "5s", timeout=180)
     assert result.exit_code == 0, result.stderr

@@ -161,7 +161,23 @@ def _diagnose(sb: Any, case: Case, start: datetime, end: datetime, *extra: str) 
     return doc
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+# The sandbox's `lambda-timeout` fault today makes a function whose Timeout is 60 s hang past the 29 s (REST) /
+# 30 s (HTTP) integration timeout, so API Gateway answers 504/503 first: by the signals reference (§4.7 C55,
+# §4.6 C52, §15.5) that is `integration-timeout`, which diagnose now names. `lambda-timeout` needs the function's
+# own Timeout to come first (502/500, C50, §15.4); the sandbox has no function with a timeout below the
+# integration timeout yet (issue 10, item 4). Strict: these cases must be updated when the sandbox is.
+SANDBOX_TIMEOUT_FAULT = pytest.mark.xfail(
+    strict=True,
+    reason="sandbox fault lambda-timeout outlives the integration timeout (60 s function timeout > 29/30 s): "
+    "AWS answers 504/503 = integration-timeout (§15.5); fix in the sandbox (issue 10 item 4)",
+)
+
+
+def _marked(case: Case) -> Any:
+    return pytest.param(case, marks=SANDBOX_TIMEOUT_FAULT) if case.fault == "lambda-timeout" else case
+
+
+@pytest.mark.parametrize("case", [_marked(c) for c in CASES], ids=lambda c: c.id)
 def test_fault_is_named_first(sandbox: Any, case: Case) -> None:
     sb = sandbox
     sb.set_faults({})

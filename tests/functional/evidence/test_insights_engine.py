@@ -18,10 +18,10 @@ import pytest
 from botocore.stub import Stubber
 
 from apigwops.errors import ServiceError
-from apigwops.evidence.insights import InsightsEngine
-from apigwops.evidence.insights_queries import access_queries, events_query
-from apigwops.evidence.logformat import compile_format
-from apigwops.evidence.scan import ScanEngine
+from apigwops.evidence.logs.insights import InsightsEngine
+from apigwops.evidence.logs.queries import access_queries, events_query
+from apigwops.evidence.logs.scan import ScanEngine
+from apigwops.evidence.parse.logformat import compile_format
 from apigwops.progress import RecordingProgress
 from apigwops.runtime import Runtime
 from apigwops.timewindow import Window

@@ -17,7 +17,7 @@ from apigwops.evidence.metrics import (
     percentile_specs,
     period_for,
 )
-from apigwops.evidence.model import ApiInfo, LambdaFunction, StageConfig
+from apigwops.model import ApiInfo, LambdaFunction, StageConfig
 from apigwops.runtime import Runtime
 from apigwops.timewindow import Window
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import botocore.exceptions
 import pytest
 
-from apigwops.evidence import scan
-from apigwops.evidence.logformat import compile_format
-from apigwops.evidence.scan import ScanEngine, split_window
+from apigwops.evidence.logs import scan
+from apigwops.evidence.logs.scan import ScanEngine, split_window
+from apigwops.evidence.parse.logformat import compile_format
 from apigwops.runtime import Runtime
 from apigwops.timewindow import Window
 

@@ -32,7 +32,7 @@ from apigwops.aws.resolve import resolve_api
 from apigwops.aws.session import AwsContext
 from apigwops.aws.settings import AwsSettings
 from apigwops.evidence.config import collect_config
-from apigwops.evidence.model import ApiConfig, Check
+from apigwops.model import ApiConfig, Check
 from apigwops.timewindow import Window
 
 # One worker runs the whole module, so the moto account is built once (module-scoped fixture).

@@ -23,7 +23,7 @@ from apigwops.alarms.target import alarm_target
 from apigwops.aws.allowlist import least_privilege_policy
 from apigwops.aws.session import AwsContext
 from apigwops.errors import UsageError
-from apigwops.evidence.model import Check
+from apigwops.model import Check
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 

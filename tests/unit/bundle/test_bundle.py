@@ -11,7 +11,7 @@ import pytest
 
 from apigwops.errors import UsageError
 from apigwops.evidence.bundle import BUNDLE_VERSION, TABLES, read_bundle, read_manifest, write_bundle
-from apigwops.evidence.model import WAF_COLUMNS
+from apigwops.model import WAF_COLUMNS
 from apigwops.progress import RecordingProgress
 from tests.builders.incident import CLIENT_IPS, NOISY_IP, SECRETS, make_evidence
 

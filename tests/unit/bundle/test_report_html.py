@@ -145,7 +145,7 @@ def test_empty_evidence_still_renders_and_says_so() -> None:
 def test_timeline_counts_come_from_request_counts_when_rows_are_a_sample() -> None:
     import dataclasses
 
-    from apigwops.evidence.model import Evidence
+    from apigwops.model import Evidence
 
     if "request_counts" not in {f.name for f in dataclasses.fields(Evidence)}:
         import pytest

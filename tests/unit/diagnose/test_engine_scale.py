@@ -42,7 +42,7 @@ def test_more_healthy_traffic_changes_no_finding() -> None:
     assert small == [
         ("slow-integration", "latency", 80, 1.0),
         ("account-throttled", "429", 15, 1.0),
-        ("lambda-timeout", "504", 40, 0.6667),
+        ("integration-timeout", "504", 40, 0.6667),
         ("lambda-function-error", "502", 20, 0.3333),
     ]
     assert _summary(6000) == small

@@ -8,13 +8,14 @@ stops recognising what AWS really emits fails here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
 from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.loader import load_playbooks
 from apigwops.diagnose.report import Report
-from apigwops.evidence.model import ApiKey, Authorizer, Change, LambdaFunction, Route, TokenFinding, UsagePlan
+from apigwops.model import ApiKey, Authorizer, Change, LambdaFunction, Route, TokenFinding, UsagePlan
 from tests.builders.stage import FUNCTION, ONSET_MINUTE, START, Stage, healthy, http_route, lambda_route
 
 N = 120  # incident requests in every scenario
@@ -569,7 +570,50 @@ def s_too_large_http() -> Stage:
     return stage
 
 
+def _short_function_timeout(stage: Stage, seconds: float = 10) -> Stage:
+    """The function's own Timeout below the integration timeout (§4.5 C50)."""
+    assert stage.config is not None
+    fn = replace(stage.config.functions[0], timeout_s=seconds)
+    return stage.with_config(functions=(fn,))
+
+
 def s_lambda_timeout_rest() -> Stage:
+    """REST: the function times out first -> 502 with the timeout in the execution log's customer-function-
+    error line (§15.4, verbatim shape), and no integration request id in the access log (CLF-like)."""
+    stage = _short_function_timeout(healthy())
+    _incident(
+        stage,
+        502,
+        latency=10042,
+        error_type="INTEGRATION_FAILURE",
+        error_message="Internal server error",
+        integration_request_id=None,
+        exec_log=[
+            "Lambda execution failed with status 200 due to customer function error: Task timed out after "
+            "10.00 seconds. Lambda request id: 5b0f3f4e-2f6c-4a53-9d0e-0a1b2c3d4e5f",
+            "Method completed with status: 502",
+        ],
+    )
+    return stage
+
+
+def s_lambda_timeout_http() -> Stage:
+    """HTTP API: 500 with the C50 integrationErrorMessage (§4.5, verbatim)."""
+    stage = _short_function_timeout(healthy("HTTP"), 5)
+    _incident(
+        stage,
+        500,
+        latency=5030,
+        error_message="Internal Server Error",
+        integration_error="The Lambda function returned the following error: RequestId: "
+        "5b0f3f4e-2f6c-4a53-9d0e-0a1b2c3d4e5f Error: Task timed out after 5.00 seconds. Check your Lambda "
+        "function code and try again.",
+    )
+    return stage
+
+
+def s_lambda_outlives_rest() -> Stage:
+    """REST: a Lambda route at the 29 s limit -> 504 (C55): API Gateway gave up; integration-timeout."""
     stage = healthy()
     _incident(
         stage,
@@ -577,14 +621,66 @@ def s_lambda_timeout_rest() -> Stage:
         latency=29010,
         error_type="INTEGRATION_TIMEOUT",
         error_message="Endpoint request timed out",
+        integration_request_id=None,
         exec_log="Execution failed due to a timeout error",
     )
     return stage
 
 
-def s_lambda_timeout_http() -> Stage:
+def s_lambda_outlives_http() -> Stage:
     stage = healthy("HTTP")
-    _incident(stage, 503, latency=30004, integration_latency=30001, error_message="Service Unavailable")
+    _incident(
+        stage,
+        503,
+        latency=30004,
+        integration_latency=30001,
+        error_message="Service Unavailable",
+        integration_request_id=None,
+    )
+    return stage
+
+
+def s_init_failure_rest() -> Stage:
+    """A module missing from the package: every cold start fails (INIT_REPORT ... Status: error, §15.1)."""
+    stage = healthy()
+    ids = _incident(
+        stage,
+        502,
+        latency=410,
+        error_type="INTEGRATION_FAILURE",
+        error_message="Internal server error",
+        integration_error="Lambda Customer Function Error:Unable to import module 'app': No module named 'requests'",
+    )
+    for row in stage.rows[-len(ids) :]:
+        stage.lambda_log(
+            time=row["time"],
+            kind="init",
+            invocation_status="error",
+            error_type="Runtime.ImportModuleError",
+            init_duration_ms=380.2,
+            message="INIT_REPORT Init Duration: 380.20 ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError",
+        )
+    return stage
+
+
+def s_init_failure_http() -> Stage:
+    """HTTP API, CLF-like (no integration request id): joined to the init failures by function and time."""
+    stage = healthy("HTTP")
+    ids = _incident(
+        stage,
+        500,
+        latency=10060,
+        error_message="Internal Server Error",
+        integration_request_id=None,
+    )
+    for row in stage.rows[-len(ids) :]:
+        stage.lambda_log(
+            time=row["time"],
+            kind="init",
+            invocation_status="timeout",
+            init_duration_ms=10000.0,
+            message="INIT_REPORT Init Duration: 10000.00 ms\tPhase: init\tStatus: timeout",
+        )
     return stage
 
 
@@ -801,8 +897,12 @@ SCENARIOS: list[tuple[str, str, Callable[[], Stage], str]] = [
     ("lambda-malformed-response", "HTTP", s_malformed_http, "500"),
     ("lambda-response-too-large", "REST", s_too_large_rest, "502"),
     ("lambda-response-too-large", "HTTP", s_too_large_http, "500"),
-    ("lambda-timeout", "REST", s_lambda_timeout_rest, "504"),
-    ("lambda-timeout", "HTTP", s_lambda_timeout_http, "503"),
+    ("lambda-timeout", "REST", s_lambda_timeout_rest, "502"),
+    ("lambda-timeout", "HTTP", s_lambda_timeout_http, "500"),
+    ("integration-timeout", "REST", s_lambda_outlives_rest, "504"),
+    ("integration-timeout", "HTTP", s_lambda_outlives_http, "503"),
+    ("lambda-init-failure", "REST", s_init_failure_rest, "502"),
+    ("lambda-init-failure", "HTTP", s_init_failure_http, "500"),
     ("integration-timeout", "REST", s_integration_timeout_rest, "504"),
     ("integration-timeout", "HTTP", s_integration_timeout_http, "503"),
     ("integration-mapping-error", "REST", s_mapping_error, "500"),
@@ -886,6 +986,7 @@ def test_every_design_finding_id_has_a_scenario_and_a_playbook() -> None:
         ],
         *[
             "lambda-response-too-large",
+            "lambda-init-failure",
             "lambda-timeout",
             "integration-timeout",
             "integration-mapping-error",

@@ -10,8 +10,8 @@ import pytest
 
 from apigwops.diagnose.loader import check_file
 from apigwops.diagnose.vocabulary import EVIDENCE_CHECKS
-from apigwops.evidence.model import ApiConfig, LambdaFunction, StageConfig
 from apigwops.evidence.sources import sources_for
+from apigwops.model import ApiConfig, LambdaFunction, StageConfig
 
 PLAYBOOK = """\
 id: teapot

@@ -17,7 +17,7 @@ import pytest
 
 from apigwops.diagnose.engine import diagnose
 from apigwops.diagnose.loader import load_playbooks
-from apigwops.evidence.model import Change, Evidence
+from apigwops.model import Change, Evidence
 from apigwops.report.timeline import build_timeline
 from apigwops.timewindow import Window
 from tests.builders.stage import START, healthy
@@ -105,7 +105,7 @@ def test_the_html_timeline_draws_each_minute_in_its_own_bucket() -> None:
 
 
 def test_one_route_is_one_row_when_some_lines_lack_the_resource_path() -> None:
-    from apigwops.evidence.accesslog import derive_route
+    from apigwops.evidence.parse.accesslog import derive_route
 
     frame = pd.DataFrame(
         {

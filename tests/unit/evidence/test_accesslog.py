@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from apigwops.errors import UsageError
-from apigwops.evidence.accesslog import REQUEST_COLUMNS, parse_access_lines, request_counts
-from apigwops.evidence.logformat import compile_format
+from apigwops.evidence.parse.accesslog import REQUEST_COLUMNS, parse_access_lines, request_counts
+from apigwops.evidence.parse.logformat import compile_format
 
 # §8.1 REST console examples, with the console's `\` continuations as shown in the docs.
 REST_CLF = (

@@ -21,8 +21,8 @@ from apigwops.aws.session import AwsContext
 from apigwops.aws.settings import AwsSettings
 from apigwops.errors import CredentialsError, ReadOnlyViolation
 from apigwops.evidence.collect import _guarded
-from apigwops.evidence.model import ApiConfig, ApiInfo, StageConfig
-from apigwops.evidence.sources import Part, SourceContext
+from apigwops.evidence.sources.base import Part, SourceContext
+from apigwops.model import ApiConfig, ApiInfo, StageConfig
 from apigwops.progress import RecordingProgress
 from apigwops.runtime import Runtime
 from apigwops.timewindow import Window

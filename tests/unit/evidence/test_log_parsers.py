@@ -6,10 +6,10 @@ import json
 
 import pandas as pd
 
-from apigwops.evidence.execlog import parse_execution_events
-from apigwops.evidence.lambdalog import parse_lambda_events
-from apigwops.evidence.model import EXECUTION_LOG_COLUMNS, LAMBDA_LOG_COLUMNS, WAF_COLUMNS
-from apigwops.evidence.waflog import parse_waf_log_events, sample_rows, waf_frame
+from apigwops.evidence.parse.execlog import parse_execution_events
+from apigwops.evidence.parse.lambdalog import parse_lambda_events
+from apigwops.evidence.parse.waflog import parse_waf_log_events, sample_rows, waf_frame
+from apigwops.model import EXECUTION_LOG_COLUMNS, LAMBDA_LOG_COLUMNS, WAF_COLUMNS
 
 RID = "394365dc-1b10-411f-9668-70521cec1205"
 LRID = "8f5e1b7a-2c3d-4e5f-8a9b-0c1d2e3f4a5b"

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from apigwops.aws.apigw_items import (
+from apigwops.aws.resolve import ResolvedApi
+from apigwops.evidence.apigw_items import (
     api_key,
     parse_timestamp,
     plans_for_stage,
@@ -17,9 +18,8 @@ from apigwops.aws.apigw_items import (
     v2_routes,
     with_stage_variables,
 )
-from apigwops.aws.resolve import ResolvedApi
 from apigwops.evidence.config import changes, quota_period
-from apigwops.evidence.model import ApiInfo, LambdaFunction, StageConfig
+from apigwops.model import ApiInfo, LambdaFunction, StageConfig
 from apigwops.timewindow import Window
 
 FN = "arn:aws:lambda:us-east-1:123456789012:function"
@@ -182,7 +182,7 @@ def test_changes_in_and_just_before_the_window() -> None:
 
 
 def test_undefined_stage_variable_function() -> None:
-    from apigwops.aws.lambda_config import lambda_function, lambda_tasks
+    from apigwops.evidence.lambda_config import lambda_function, lambda_tasks
 
     name = "${stageVariables.fn}"
     resolved = resolved_with([], None)
@@ -190,3 +190,27 @@ def test_undefined_stage_variable_function() -> None:
     function = lambda_function(resolved, name, {}, [], [])
     assert function.invoke_permission is False
     assert "stage variable" in function.permission_detail
+
+
+@pytest.mark.parametrize(
+    ("logging", "expected"),
+    [
+        ({"LogFormat": "JSON", "LogGroup": "/aws/lambda/orders-fn"}, "JSON"),
+        ({"LogFormat": "Text"}, "Text"),
+        (None, None),
+    ],
+)
+def test_function_log_format_comes_from_logging_config(
+    logging: dict[str, str] | None, expected: str | None
+) -> None:
+    """GetFunctionConfiguration's LoggingConfig.LogFormat (Text | JSON) says which Lambda logs to expect (§15.3);
+    older answers have no LoggingConfig at all."""
+    from apigwops.evidence.lambda_config import lambda_function
+
+    conf = {"FunctionName": "orders-fn", "Timeout": 10, "MemorySize": 512, "Runtime": "python3.12"}
+    if logging is not None:
+        conf["LoggingConfig"] = logging  # type: ignore[assignment]
+    got = {"config-lambda:orders-fn": conf}
+    function = lambda_function(resolved_with([], None), "orders-fn", got, [], [])
+    assert function.log_format == expected
+    assert function.timeout_s == 10

@@ -15,8 +15,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from apigwops.evidence.model import ApiConfig, Authorizer, Route, StageConfig, TokenFinding
 from apigwops.evidence.token import check_token
+from apigwops.model import ApiConfig, Authorizer, Route, StageConfig, TokenFinding
 from apigwops.timewindow import Window
 
 END = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)

@@ -14,12 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from apigwops.evidence.logengine import AccessLogResult, EngineName, LogEvents
+from apigwops.evidence.logs.engine import AccessLogResult, EngineName, LogEvents
 from apigwops.progress import NullProgress, Progress
 from apigwops.timewindow import Window
 
 if TYPE_CHECKING:
-    from apigwops.evidence.logformat import AccessLogFormat
+    from apigwops.evidence.parse.logformat import AccessLogFormat
 
 PAGE_LIMIT = 10_000  # FilterLogEvents' maximum `limit`
 DEFAULT_MAX_EVENTS = 1_000_000
@@ -117,7 +117,7 @@ class ScanEngine:
         return events
 
     def read_access_log(self, group: str, fmt: AccessLogFormat, window: Window) -> AccessLogResult:
-        from apigwops.evidence.accesslog import parse_access_lines
+        from apigwops.evidence.parse.accesslog import parse_access_lines
 
         events = self.read_events(group, window)
         parsed = parse_access_lines(fmt, events.messages, events.times)

@@ -12,6 +12,7 @@ yields the same `integration_error` column.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -95,12 +96,16 @@ LAMBDA_LOG_COLUMNS = (
     "time",
     "function",
     "request_id",
-    "kind",  # start | end | report | timeout | error | init | other
+    "kind",  # start | end | report | timeout | error | init | restore | other
+    "invocation_status",  # success | error | failure | timeout (REPORT, INIT_REPORT, platform.*Report)
+    "error_type",  # e.g. Runtime.ExitError, Runtime.ImportModuleError (REPORT/INIT_REPORT, JSON errorType)
     "duration_ms",
     "billed_duration_ms",
     "init_duration_ms",
+    "restore_duration_ms",  # SnapStart: a restore instead of an init (a cold start too)
     "memory_size_mb",
     "max_memory_used_mb",
+    "log_format",  # text | json: what the line was written as
     "message",
 )
 WAF_COLUMNS = (
@@ -114,8 +119,14 @@ WAF_COLUMNS = (
     "country",
     "uri",
     "http_method",
-    "request_id",
+    "request_id",  # httpRequest.requestId: API Gateway's *extended* request id (§15.6)
     "weight",
+    "labels",  # ";"-joined label names (managed rules label what they match)
+    "count_rules",  # ";"-joined "<rule>=<action it would take>" of rules in COUNT that matched (§15.6)
+    "token_failure",  # CAPTCHA/Challenge token failure reason: TOKEN_MISSING, TOKEN_EXPIRED, ...
+    "response_code",  # responseCodeSent / captcha or challenge responseCode (405, 202, a custom code)
+    "rate_key",  # a rate-based rule's aggregation key and value, e.g. "IP=198.51.100.9"
+    "source_id",  # httpSourceId: <account>:<api-id>:<stage> for API Gateway
 )
 REQUEST_COUNT_COLUMNS = ("minute", "status", "count")  # minute: UTC, floored; status: Int64 (NA: unparsed)
 METRIC_COLUMNS = ("namespace", "metric", "stat", "dimensions", "timestamp", "value")
@@ -199,6 +210,8 @@ class LambdaFunction:
     # Does the function's resource policy let API Gateway (this API) invoke it? None when unknown.
     invoke_permission: bool | None = None
     permission_detail: str = ""
+    # LoggingConfig.LogFormat: "Text" or "JSON" (None: not read, or an API version without LoggingConfig)
+    log_format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -304,3 +317,47 @@ class Evidence:
 
     def check(self, check_id: str) -> Check | None:
         return next((c for c in self.checks if c.id == check_id), None)
+
+
+@dataclass(frozen=True)
+class EvidenceTable:
+    """One table of `Evidence`: the collector, the bundle reader and writer and their summaries iterate these."""
+
+    name: str  # the `Evidence` attribute, also the bundle's table (and file) name
+    columns: tuple[str, ...]  # canonical columns, also those of the empty stand-in
+    optional: bool = (
+        False  # None when no source filled it (a bundle may then lack it); required: always a frame
+    )
+
+
+# Every DataFrame of `Evidence`, in bundle order. Adding a table is one entry here plus its `Evidence` field;
+# a field without an entry (or an entry without a field) fails at import, below.
+EVIDENCE_TABLES: tuple[EvidenceTable, ...] = (
+    EvidenceTable("requests", (*ACCESS_LOG_FIELDS, *DERIVED_COLUMNS)),
+    EvidenceTable("execution_logs", EXECUTION_LOG_COLUMNS),
+    EvidenceTable("lambda_logs", LAMBDA_LOG_COLUMNS),
+    EvidenceTable("waf", WAF_COLUMNS),
+    EvidenceTable("metrics", METRIC_COLUMNS),
+    EvidenceTable("request_counts", REQUEST_COUNT_COLUMNS, optional=True),
+)
+
+
+def table_fields(cls: type) -> tuple[str, ...]:
+    """The DataFrame fields of a dataclass (annotations are strings here: `from __future__ import annotations`)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if "DataFrame" in str(f.type))
+
+
+def check_table_registry(cls: type, tables: tuple[EvidenceTable, ...]) -> None:
+    """Raise unless `tables` names exactly the DataFrame fields of `cls`: a table left out is an error, not silence."""
+    fields = set(table_fields(cls))
+    names = [t.name for t in tables]
+    unregistered = sorted(fields - set(names))
+    unknown = sorted(set(names) - fields)
+    if unregistered or unknown or len(names) != len(set(names)):
+        raise TypeError(
+            f"EVIDENCE_TABLES does not match {cls.__name__}: "
+            f"not registered {unregistered}, not a field {unknown}, entries {names}"
+        )
+
+
+check_table_registry(Evidence, EVIDENCE_TABLES)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apigwops.aws.arns import cognito_issuer, lambda_function_name
-from apigwops.evidence.model import ApiKey, Authorizer, Route, UsagePlan
+from apigwops.model import ApiKey, Authorizer, Route, UsagePlan
 
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
 

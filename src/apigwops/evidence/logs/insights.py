@@ -13,15 +13,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from apigwops.errors import ServiceError
-from apigwops.evidence.insights_queries import BIN_FIELD, COUNT_FIELD, ROW_LIMIT, access_queries, events_query
-from apigwops.evidence.logengine import AccessLogResult, EngineName, LogEvents
+from apigwops.evidence.logs.engine import AccessLogResult, EngineName, LogEvents
+from apigwops.evidence.logs.queries import BIN_FIELD, COUNT_FIELD, ROW_LIMIT, access_queries, events_query
 from apigwops.progress import NullProgress, Progress
 from apigwops.runtime import utcnow
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from apigwops.evidence.logformat import AccessLogFormat
+    from apigwops.evidence.parse.logformat import AccessLogFormat
     from apigwops.timewindow import Window
 
 DONE = "Complete"
@@ -140,7 +140,7 @@ class InsightsEngine:
         )
 
     def read_access_log(self, group: str, fmt: AccessLogFormat, window: Window) -> AccessLogResult:
-        from apigwops.evidence.accesslog import parse_access_lines
+        from apigwops.evidence.parse.accesslog import parse_access_lines
 
         queries = access_queries(fmt, limit=self._limit)
         counts_result, *row_results = self.run(group, window, [queries.counts, *queries.rows])
@@ -190,7 +190,7 @@ def _counts(rows: list[dict[str, str]], status_field: str | None) -> pd.DataFram
     """`stats count(*) by bin(1m), status` rows -> REQUEST_COUNT_COLUMNS ("-" and absent statuses are NA)."""
     import pandas as pd
 
-    from apigwops.evidence.accesslog import request_counts, to_utc_times
+    from apigwops.evidence.parse.accesslog import request_counts, to_utc_times
 
     if not rows:
         return request_counts(pd.DataFrame({"time": pd.Series(dtype="datetime64[ms, UTC]"), "status": []}))

@@ -6,15 +6,19 @@ once per collection through `SourceContext.web_acl()` and shared.
 
 from __future__ import annotations
 
-from apigwops.evidence.model import Check
-from apigwops.evidence.sources import Part, SourceContext, skipped
+from apigwops.evidence.sources.base import Part, SourceContext, skipped
+from apigwops.model import Check
 
 NO_WEB_ACL = "no WAF web ACL is associated with this stage"
-WAF_LOG_REGEX = r"\"action\"\s*:\s*\"(BLOCK|CAPTCHA|CHALLENGE|COUNT)\""
+# Records worth reading: terminating BLOCK / CAPTCHA / CHALLENGE, and any record with a rule in COUNT (its
+# nonTerminatingMatchingRules carry `"action":"COUNT"` or `EXCLUDED_AS_COUNT`) or a valid-token CAPTCHA match.
+WAF_LOG_REGEX = r"\"action\"\s*:\s*\"(BLOCK|CAPTCHA|CHALLENGE|COUNT|EXCLUDED_AS_COUNT)\""
 
 
 def waf_logs(ctx: SourceContext) -> Part:
-    from apigwops.evidence.waflog import parse_waf_log_events
+    import pandas as pd
+
+    from apigwops.evidence.parse.waflog import parse_waf_log_events, same_stage
 
     stage = ctx.config.stage
     if not stage.web_acl_arn:
@@ -23,9 +27,16 @@ def waf_logs(ctx: SourceContext) -> Part:
         return skipped("waf-logs", "the web ACL does not log to CloudWatch Logs (aws-waf-logs-*)")
     events = ctx.engine.read_events(stage.waf_log_group, ctx.window, regex=WAF_LOG_REGEX)
     frame, bad = parse_waf_log_events(events.messages)
-    reason = f"{bad:,} lines were not WAF log records" if bad else ""
+    # one web ACL can protect several stages (and other resources): httpSourceId says whose record it is
+    mine = frame["source_id"].map(lambda s: same_stage(None if s is pd.NA else s, ctx.api.id, ctx.api.stage))
+    other = int((~mine.astype(bool)).sum())
+    frame = frame[mine.astype(bool)].reset_index(drop=True)
+    notes = [f"{bad:,} lines were not WAF log records"] if bad else []
+    if other:
+        notes.append(f"{other:,} records of other stages or resources left out (httpSourceId)")
+    detail = {"group": stage.waf_log_group, "records": len(frame), "other_sources": other}
     part = Part(
-        checks=[Check("waf-logs", "ok", reason, {"group": stage.waf_log_group, "records": len(frame)})],
+        checks=[Check("waf-logs", "ok", "; ".join(notes), detail)],
         bytes_scanned=events.bytes_scanned,
     )
     part.add("waf", frame)

@@ -3,7 +3,7 @@
 Three reads per function (GetFunctionConfiguration, GetFunctionConcurrency, GetPolicy) run in the
 collector's round; a function without a policy, or that no longer exists, is an answer rather than a failed
 read. The permission verdict is checked against the source ARNs of exactly the routes and authorizers that
-use the function (see `aws.lambda_policy`).
+use the function (see `evidence.lambda_policy`).
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from apigwops.aws.apigw_items import parse_timestamp
 from apigwops.aws.arns import lambda_account
 from apigwops.aws.errors import error_code
-from apigwops.aws.lambda_policy import authorizer_arn, evaluate, execute_api_arn
-from apigwops.aws.reader import Task
 from apigwops.aws.resolve import ResolvedApi
 from apigwops.aws.session import AwsContext
-from apigwops.evidence.model import Authorizer, LambdaFunction, Route
+from apigwops.evidence.apigw_items import parse_timestamp
+from apigwops.evidence.lambda_policy import authorizer_arn, evaluate, execute_api_arn
+from apigwops.evidence.reader import Task
+from apigwops.model import Authorizer, LambdaFunction, Route
 
 _MISSING = "ResourceNotFoundException"
 
@@ -91,6 +91,7 @@ def lambda_function(
         last_modified=parse_timestamp(conf.get("LastModified")),
         invoke_permission=permission,
         permission_detail=detail,
+        log_format=(conf.get("LoggingConfig") or {}).get("LogFormat"),
     )
 
 

@@ -15,15 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from apigwops.evidence.logformat import AccessLogFormat, FormatField
-from apigwops.evidence.model import (
+from apigwops.evidence.parse.logformat import AccessLogFormat, FormatField
+from apigwops.evidence.scrub import scrub_text
+from apigwops.model import (
     ACCESS_LOG_FIELDS,
     ACCESS_LOG_FLOAT_COLUMNS,
     ACCESS_LOG_INT_COLUMNS,
     DERIVED_COLUMNS,
     REQUEST_COUNT_COLUMNS,
 )
-from apigwops.evidence.scrub import scrub_text
 
 if TYPE_CHECKING:
     import pandas as pd

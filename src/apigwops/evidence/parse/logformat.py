@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from apigwops.apitypes import profile
 from apigwops.errors import UsageError
-from apigwops.evidence.model import ACCESS_LOG_FIELDS, ApiType
+from apigwops.model import ACCESS_LOG_FIELDS, ApiType
 
 INSIGHTS_PREFIX = "f_"
 TOKEN = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
@@ -48,44 +49,6 @@ _VALUE_PATTERNS: dict[str, str] = {
     "requestTimeEpoch": _NUMBER,
 }
 _NUMERIC_SUFFIXES = ("status", "Status", "latency", "Latency", "Length", "integrationStatus", "dataProcessed")
-
-# Variables an API type cannot log at all: their absence is not a blind spot the user can fix.
-UNAVAILABLE_FIELDS: dict[str, frozenset[str]] = {
-    "REST": frozenset({"route_key", "data_processed", "connection_id", "event_type"}),
-    "HTTP": frozenset(
-        {
-            "resource_path",
-            "validation_error",
-            "authorizer_status",
-            "authorizer_latency",
-            "authorizer_integration_latency",
-            "authorize_error",
-            "authenticate_error",
-            "waf_status",
-            "waf_error",
-            "waf_latency",
-            "waf_response_code",
-            "api_key_id",
-            "xray_trace_id",
-            "connection_id",
-            "event_type",
-        }
-    ),
-    "WEBSOCKET": frozenset(
-        {
-            "response_latency",
-            "response_length",
-            "base_path_matched",
-            "http_method",
-            "resource_path",
-            "path",
-            "protocol",
-            "xray_trace_id",
-            "waf_response_code",
-            "data_processed",
-        }
-    ),
-}
 
 FormatKind = Literal["json", "clf", "csv", "xml", "custom"]
 
@@ -137,7 +100,7 @@ class AccessLogFormat:
         """Canonical columns the format lacks (and the API type could log): the blind spots."""
         missing = frozenset(ACCESS_LOG_FIELDS) - self.columns
         if api_type is not None:
-            missing -= UNAVAILABLE_FIELDS.get(api_type, frozenset())
+            missing -= profile(api_type).unavailable_fields
         return missing
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from apigwops.evidence.logformat import INSIGHTS_PREFIX, AccessLogFormat
+from apigwops.evidence.parse.logformat import INSIGHTS_PREFIX, AccessLogFormat
 
 ROW_LIMIT = 10_000  # Logs Insights' maximum rows per query
 COUNT_FIELD = "requests"

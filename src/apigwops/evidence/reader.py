@@ -14,7 +14,7 @@ from typing import Any
 from apigwops.aws.errors import skip_reason
 from apigwops.aws.paging import run_all
 from apigwops.errors import ReadOnlyViolation
-from apigwops.evidence.model import Check
+from apigwops.model import Check
 
 Task = tuple[str, str, Callable[[], Any]]  # (service, operation, call)
 

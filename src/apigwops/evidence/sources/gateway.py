@@ -1,29 +1,19 @@
-"""The evidence sources the collector fans out: functions of a `SourceContext` returning a `Part`.
+"""The sources that read the stage itself: access and execution logs, Lambda logs, metrics, the token.
 
-The WAF sources live in `waf_sources`.
-
-A source never raises for something the user should simply be told about: logging that is off, a log group
-that does not exist yet, or WAF sampling that is disabled become a skipped `Check` with a one-line reason.
-AWS errors are turned into checks by the collector (`collect._guarded`), so a source stays a straight line.
+The contract they follow is in `base`; the WAF sources are in `waf`; the registry is the package.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from apigwops.apitypes import profile
 from apigwops.errors import UsageError
-from apigwops.evidence.model import ACCESS_LOG_FIELDS, ApiConfig, ApiInfo, Check, TokenFinding
-from apigwops.timewindow import Window
+from apigwops.evidence.sources.base import Part, Source, SourceContext, skipped
+from apigwops.model import ACCESS_LOG_FIELDS, Check
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from apigwops.evidence.logengine import LogEngine
-    from apigwops.evidence.waf import WebAcl
-    from apigwops.runtime import Runtime
 
 # Execution-log lines worth reading (the §9.4 error lines, final statuses, the integration's answer): at INFO
 # level a request writes ~15 lines, and Insights returns at most 10,000 rows per query.
@@ -33,63 +23,22 @@ EXECUTION_LOG_REGEX = (
     r"Network error|Authorizer result body|AuthorizerConfigurationException|Received response|"
     r"Endpoint response body before transformations|HTTP Method: |Starting execution"
 )
-LAMBDA_LOG_REGEX = r"^(START|END|REPORT|INIT_START) |Task timed out|ERROR|errorMessage|Runtime\.|Error: "
-
-
-@dataclass
-class SourceContext:
-    runtime: Runtime
-    api: ApiInfo
-    config: ApiConfig
-    window: Window
-    engine: LogEngine
-    route: str | None = None
-    token: str | None = None
-    _acl: list[WebAcl | None] = field(default_factory=list, repr=False)
-    _acl_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def web_acl(self) -> WebAcl | None:
-        """The stage's web ACL, read once for the sources that need its rules (None: no ACL on the stage)."""
-        from apigwops.evidence.waf import describe_web_acl
-
-        with self._acl_lock:
-            if not self._acl:
-                arn = self.config.stage.web_acl_arn
-                self._acl.append(describe_web_acl(self.runtime.aws.client("wafv2"), arn) if arn else None)
-            return self._acl[0]
-
-
-@dataclass
-class Part:
-    """What one source contributed; the collector merges parts into one `Evidence`."""
-
-    checks: list[Check] = field(default_factory=list)
-    tables: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
-    request_counts: pd.DataFrame | None = None
-    missing_fields: frozenset[str] | None = None
-    unparsed: int = 0
-    bytes_scanned: int = 0
-    requests_sampled: bool = False
-    token: TokenFinding | None = None
-
-    def add(self, table: str, frame: pd.DataFrame) -> None:
-        self.tables.setdefault(table, []).append(frame)
-
-
-Source = Callable[[SourceContext], Part]
-
-
-def skipped(check_id: str, reason: str) -> Part:
-    return Part(checks=[Check(check_id, "skipped", reason)])
+# Lambda lines worth reading, every generation (§15.1-15.3): text platform lines (REPORT with `Status:` and
+# `Error Type:`, INIT_REPORT, SnapStart's RESTORE_*), the old `Task timed out` line, error lines, and the JSON
+# log format's platform records and ERROR/FATAL application lines. Python `re` and Insights read it alike.
+LAMBDA_LOG_REGEX = (
+    r"^(START|END|REPORT|INIT_START|INIT_REPORT|RESTORE_START|RESTORE_REPORT) |Task timed out|Status: |"
+    r'ERROR|FATAL|errorMessage|errorType|Runtime\.|Error: |"type"\s*:\s*"platform\.'
+)
 
 
 def access_logs(ctx: SourceContext) -> Part:
-    from apigwops.evidence.logformat import UNAVAILABLE_FIELDS, compile_format
+    from apigwops.evidence.parse.logformat import compile_format
 
     stage = ctx.config.stage
     if not stage.access_log_destination:
         part = skipped("access-logs", "access logging is off for this stage (or not sent to CloudWatch Logs)")
-        part.missing_fields = frozenset(ACCESS_LOG_FIELDS) - UNAVAILABLE_FIELDS.get(ctx.api.type, frozenset())
+        part.missing_fields = frozenset(ACCESS_LOG_FIELDS) - profile(ctx.api.type).unavailable_fields
         return part
     try:
         fmt = compile_format(stage.access_log_format)
@@ -143,11 +92,11 @@ def _route_mask(requests: pd.DataFrame, route: str) -> pd.Series:
 
 
 def execution_logs(ctx: SourceContext) -> Part:
-    from apigwops.evidence.execlog import parse_execution_events
+    from apigwops.evidence.parse.execlog import parse_execution_events
 
     stage = ctx.config.stage
-    if ctx.api.type == "HTTP":
-        return skipped("execution-logs", "HTTP APIs write no execution logs")
+    if not profile(ctx.api.type).execution_logs:
+        return skipped("execution-logs", f"{profile(ctx.api.type).label} APIs write no execution logs")
     if not stage.execution_log_group or (stage.logging_level or "OFF").upper() == "OFF":
         return skipped("execution-logs", "execution logging is off for this stage (loggingLevel OFF)")
     events = ctx.engine.read_events(stage.execution_log_group, ctx.window, regex=EXECUTION_LOG_REGEX)
@@ -165,19 +114,38 @@ def execution_logs(ctx: SourceContext) -> Part:
 
 def lambda_logs(function: str) -> Source:
     def read(ctx: SourceContext) -> Part:
-        from apigwops.evidence.lambdalog import parse_lambda_events
+        from apigwops.evidence.parse.lambdalog import parse_lambda_events
 
         group = f"/aws/lambda/{function}"
         events = ctx.engine.read_events(group, ctx.window, regex=LAMBDA_LOG_REGEX)
         frame = parse_lambda_events(function, events.times, events.messages)
+        configured = next((f.log_format for f in ctx.config.functions if f.name == function), None)
         part = Part(
-            checks=[Check(f"lambda-logs:{function}", "ok", "", {"group": group, "lines": len(frame)})],
+            checks=[Check(f"lambda-logs:{function}", "ok", *log_format_read(group, frame, configured))],
             bytes_scanned=events.bytes_scanned,
         )
         part.add("lambda_logs", frame)
         return part
 
     return read
+
+
+def log_format_read(group: str, frame: pd.DataFrame, configured: str | None) -> tuple[str, dict[str, Any]]:
+    """Which log format the function is set to write (LoggingConfig.LogFormat) and which was read (§15.3):
+    a function switched between Text and JSON holds both in the window, and a reason says so."""
+    formats = frame["log_format"].value_counts()
+    read = {str(k): int(v) for k, v in formats.items()}
+    detail: dict[str, Any] = {"group": group, "lines": len(frame), "log_format": configured, "read": read}
+    expected = (configured or "").lower()
+    other = {"json": "text", "text": "json"}.get(expected)
+    reason = ""
+    if other and read.get(other) and not read.get(expected):
+        reason = f"the function is set to {configured} logs but its lines in the window are {other}"
+    elif other and read.get(other):
+        reason = (
+            f"{read[other]:,} lines are {other} although the function is set to {configured} (format changed)"
+        )
+    return reason, detail
 
 
 def metrics(ctx: SourceContext) -> Part:
@@ -206,31 +174,7 @@ def metric_percentiles(ctx: SourceContext) -> Part:
 def token_check(ctx: SourceContext) -> Part:
     if not ctx.token:
         return Part()
-    import importlib
+    from apigwops.evidence.token import check_token
 
-    try:  # written alongside this module; until it lands, say so instead of failing the diagnosis
-        check_token = importlib.import_module("apigwops.evidence.token").check_token
-    except (ModuleNotFoundError, AttributeError):
-        return skipped("token", "token checks are not available in this build")
     finding = check_token(ctx.token, ctx.config, ctx.window, ctx.route)  # type and scopes need the route
     return Part(checks=[Check("token", "ok")], token=finding)
-
-
-def sources_for(ctx: SourceContext) -> dict[str, tuple[str, Source]]:
-    """Check id -> (AWS service it calls, source): the fan-out list, in the order checks are reported."""
-    from apigwops.evidence.waf_sources import waf_logs, waf_metrics, waf_sampled
-
-    table: dict[str, tuple[str, Source]] = {
-        "access-logs": ("logs", access_logs),
-        "execution-logs": ("logs", execution_logs),
-        "waf-logs": ("logs", waf_logs),
-        "waf-sampled-requests": ("wafv2", waf_sampled),
-        "waf-metrics": ("wafv2", waf_metrics),
-        "metrics": ("cloudwatch", metrics),
-        "metrics-percentiles": ("cloudwatch", metric_percentiles),
-    }
-    for function in sorted({f.name for f in ctx.config.functions}):
-        table[f"lambda-logs:{function}"] = ("logs", lambda_logs(function))
-    if ctx.token:
-        table["token"] = ("local", token_check)
-    return table

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from apigwops.evidence.model import EXECUTION_LOG_COLUMNS
+from apigwops.model import EXECUTION_LOG_COLUMNS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,7 +22,7 @@ def parse_execution_events(times: Sequence[Any], messages: Sequence[str]) -> pd.
     """One row per event; `time` is the CloudWatch event time (execution lines carry no time of their own)."""
     import pandas as pd
 
-    from apigwops.evidence.accesslog import to_utc_times
+    from apigwops.evidence.parse.accesslog import to_utc_times
     from apigwops.evidence.scrub import scrub_series
 
     lines = pd.Series(list(messages), dtype="string").str.rstrip("\n")

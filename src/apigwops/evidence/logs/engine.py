@@ -1,4 +1,4 @@
-"""One interface, two log engines: Logs Insights (server-side, the default on AWS) and scan (FilterLogEvents).
+"""The interface of the two log engines: Logs Insights (server-side, the default on AWS) and scan (FilterLogEvents).
 
 Both return the same things: raw events for execution, Lambda and WAF logs, and for access logs the parsed
 `requests` table plus per-minute counts of every request. Access-log rows are always parsed here, from
@@ -8,21 +8,16 @@ what a line means; they differ only in how lines are selected and how much is re
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
-
-from apigwops.errors import UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from apigwops.evidence.logformat import AccessLogFormat
-    from apigwops.runtime import Runtime
+    from apigwops.evidence.parse.logformat import AccessLogFormat
     from apigwops.timewindow import Window
 
 EngineName = Literal["insights", "scan"]
-ENGINE_CHOICES: tuple[str, ...] = ("auto", "insights", "scan")
 
 
 @dataclass
@@ -57,26 +52,3 @@ class LogEngine(Protocol):
         """Events whose message matches `regex` (Python and Insights syntax alike; None: all)."""
 
     def read_access_log(self, group: str, fmt: AccessLogFormat, window: Window) -> AccessLogResult: ...
-
-
-def choose_engine_name(runtime: Runtime, choice: str) -> EngineName:
-    """`auto`: Insights when the logs endpoint is AWS's own, scan for moto, LocalStack and the sandbox."""
-    if choice not in ENGINE_CHOICES:
-        raise UsageError(f"unknown --logs-engine {choice!r}: use auto, insights or scan")
-    if choice == "auto":
-        return "insights" if runtime.aws.talks_to_aws("logs") else "scan"
-    return "insights" if choice == "insights" else "scan"
-
-
-def make_engine(runtime: Runtime, choice: str, *, cancelled: Callable[[], bool] | None = None) -> LogEngine:
-    name = choose_engine_name(runtime, choice)
-    client = runtime.aws.client("logs")
-    if name == "insights":
-        from apigwops.evidence.insights import InsightsEngine
-
-        return InsightsEngine(
-            client, progress=runtime.progress, clock=runtime.clock, sleep=runtime.sleep, cancelled=cancelled
-        )
-    from apigwops.evidence.scan import ScanEngine
-
-    return ScanEngine(client, progress=runtime.progress)

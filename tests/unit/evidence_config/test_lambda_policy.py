@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from apigwops.aws.lambda_policy import authorizer_arn, evaluate, execute_api_arn, parse_policy
+from apigwops.evidence.lambda_policy import authorizer_arn, evaluate, execute_api_arn, parse_policy
 
 ARN = "arn:aws:execute-api:us-east-1:123456789012"
 
