@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from apigwops.sandbox import Sandbox
 
 STATUS_SINCE = "15m"
+DIAGNOSE_KIND = "diagnose"  # the result kind `apigwops diagnose` renders under (cli/diagnose.py DIAGNOSIS)
 
 
 @dataclass
@@ -64,8 +65,8 @@ def render_oncall(runtime: Runtime, view: OncallView) -> None:
     terminal only (table output), so that JSON output stays one document."""
     from rich.rule import Rule
 
-    from apigwops.alarms.entry import render_alarm
-    from apigwops.cli.diagnose import render_document
+    from apigwops.render.alarm import render_alarm
+    from apigwops.render.registry import Result, render
     from apigwops.render.status import render_status
     from apigwops.runtime import OutputFormat
 
@@ -76,4 +77,4 @@ def render_oncall(runtime: Runtime, view: OncallView) -> None:
     if view.alarm_name and view.alarm_report:
         runtime.out.print(Rule(f"apigwops diagnose --alarm {view.alarm_name}"))
         render_alarm(runtime, view.alarm_report["alarm"])
-        render_document(runtime, view.alarm_report)
+        render(runtime, Result(DIAGNOSE_KIND, view.alarm_report))

@@ -1,8 +1,8 @@
 """`diagnose --alarm`: the glue between the alarm and a diagnosis, kept out of the CLI module.
 
 `from_alarm` resolves the alarm into the stage, window and symptom (the command line still wins where given);
-`add_alarm` adds the additive `alarm` key to the report and puts the alarm checks first in `checks`;
-`render_alarm` prints the alarm and its threshold above the findings (table and markdown).
+`add_alarm` adds the additive `alarm` key to the report and puts the alarm checks first in `checks`
+(`render.alarm.render_alarm` prints it above the findings).
 """
 
 from __future__ import annotations
@@ -48,19 +48,3 @@ def add_alarm(document: dict[str, Any], target: AlarmTarget) -> dict[str, Any]:
     out["alarm"] = target.as_json()
     out["checks"] = [c.as_json() for c in target.checks] + list(document.get("checks", []))
     return out
-
-
-def render_alarm(runtime: Runtime, alarm: dict[str, Any]) -> None:
-    """Above the findings on a terminal or in markdown; with --query only the selection is printed."""
-    if runtime.query is not None:
-        return
-    if runtime.output == "table" and runtime.out is not None:
-        from apigwops.render.alarm import render_alarm_table
-
-        render_alarm_table(alarm, runtime.out)
-    elif runtime.output == "markdown":
-        import typer
-
-        from apigwops.render.alarm import alarm_markdown
-
-        typer.echo(alarm_markdown(alarm))

@@ -217,7 +217,8 @@ def _run(
     )
     document = report.as_json()
     if target is not None:
-        from apigwops.alarms.entry import add_alarm, render_alarm
+        from apigwops.alarms.entry import add_alarm
+        from apigwops.render.alarm import render_alarm
 
         document = add_alarm(document, target)
         render_alarm(runtime, document["alarm"])

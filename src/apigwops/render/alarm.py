@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from apigwops.runtime import Runtime
+
 _OPERATORS = {
     "GreaterThanThreshold": ">",
     "GreaterThanOrEqualToThreshold": ">=",
@@ -61,3 +63,17 @@ def render_alarm_table(alarm: dict[str, Any], console: Console) -> None:
 def alarm_markdown(alarm: dict[str, Any]) -> str:
     first, *rest = alarm_lines(alarm)
     return "\n".join([f"**{first}**", *(f"- {line}" for line in rest), ""])
+
+
+def render_alarm(runtime: Runtime, alarm: dict[str, Any]) -> None:
+    """Above the findings on a terminal or in markdown; JSON carries it as the `alarm` key, and with --query only
+    the selection is printed."""
+    from apigwops.render.output import console, write
+    from apigwops.runtime import OutputFormat
+
+    if runtime.query is not None:
+        return
+    if runtime.output == OutputFormat.table:
+        render_alarm_table(alarm, console(runtime))
+    elif runtime.output == OutputFormat.markdown:
+        write(alarm_markdown(alarm))
