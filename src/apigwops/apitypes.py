@@ -260,7 +260,7 @@ PROFILES: Mapping[str, ApiTypeProfile] = MappingProxyType(
             ),
             metric_dimension="ApiId",
             error_statuses=MappingProxyType({}),  # [UNCONFIRMED] in §1.3: not narrowed
-            default_timeout_ms=29000,  # [UNCONFIRMED] in §1.3
+            default_timeout_ms=29000,  # WebSocket quota table: "50 milliseconds - 29 seconds" (docs/websocket.md)
             execution_logs=True,
             usage_plans=True,  # [UNCONFIRMED] in §1.3; read when present
             waf=False,

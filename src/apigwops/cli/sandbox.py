@@ -66,8 +66,9 @@ def status_document(state: SandboxState, health: SandboxHealth, *, show_secrets:
                 "url": s.url,
                 "answering": health.stages.get(s.url, False),
             }
-            for s in (state.rest, state.http)
+            for s in state.stages
         ],
+        "websocket_management_url": state.websocket_management_url,
         "api_keys": {tier: shown(key) for tier, key in state.keys.items()},
         "tokens": {name: shown(tok) for name, tok in state.tokens.items()},
         "faults": state.faults if health.live_faults is None else health.live_faults,

@@ -42,6 +42,8 @@ def render_status(result: Result, runtime: Runtime) -> None:
     for s in doc["stages"]:
         stages.add_row(s["api_type"], s["api_name"], s["api_id"], s["stage"], s["url"])
     out.print(stages)
+    if doc.get("websocket_management_url"):
+        out.print(f"WebSocket @connections endpoint: {doc['websocket_management_url']}", markup=False)
     secrets = Table(title="API keys (x-api-key, REST) and tokens (Authorization)", title_justify="left")
     secrets.add_column("name")
     secrets.add_column("value", overflow="fold")

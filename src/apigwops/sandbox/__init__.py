@@ -4,6 +4,7 @@ Library use (tests, `apigwops demo`)::
 
     with Sandbox.start(faults={"lambda-error": 0.3}) as sb:
         urllib.request.urlopen(sb.rest.url + "/users", ...)
+        websockets.sync.client.connect(sb.websocket.url + "?token=" + sb.tokens["valid"])
         sb.flush()   # logs and metrics are now in moto
 
 A background sandbox (`apigwops sandbox up`) writes its state file; `load_state()` reads it.

@@ -6,9 +6,8 @@ Other parts (diagnose tests, loadtest tiers, the demo) rely on these names, so t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-ApiType = Literal["REST", "HTTP"]
+from apigwops.model import ApiType as ApiType  # re-exported: REST, HTTP, WEBSOCKET as the model names them
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account

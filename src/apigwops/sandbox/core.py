@@ -1,4 +1,5 @@
-"""`Sandbox`: moto's server, the provisioned account, two local stages and the shipper, as one object.
+"""`Sandbox`: moto's server, the provisioned account, the local REST, HTTP and WebSocket stages and the shipper,
+as one object.
 
 Used in-process by tests, `apigwops demo` and other parts' tests, and by the background process that
 `apigwops sandbox up` starts.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import random
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from apigwops.sandbox import constants as c
@@ -26,6 +28,8 @@ from apigwops.sandbox.server import ControlServer, StageServer
 from apigwops.sandbox.shipper import Shipper
 from apigwops.sandbox.tokens import TokenAuthority
 from apigwops.sandbox.waf import WebAcl
+from apigwops.sandbox.websocket import facts as ws_facts
+from apigwops.sandbox.websocket.boot import Prepared, WebSocketStage, prepare
 
 
 @dataclass(frozen=True)
@@ -48,12 +52,16 @@ class Sandbox:
         self.moto_endpoint = ""
         self.rest: StageEndpoint
         self.http: StageEndpoint
+        self.websocket: StageEndpoint
+        self.websocket_management_url = ""  # endpoint_url for boto3's apigatewaymanagementapi client
         self.keys: dict[str, str] = {}
         self.tokens: dict[str, str] = {}
         self.provisioned: Provisioned
         self.control_url = ""
         self._moto: MotoServer | None = None
         self._servers: list[StageServer] = []
+        self._websocket: WebSocketStage | None = None
+        self._ws_prepared: Future[Prepared] | None = None
         self._control: ControlServer | None = None
         self._shipper: Shipper | None = None
         self._faults = FaultSet()
@@ -99,6 +107,10 @@ class Sandbox:
             moto_endpoint = moto.endpoint
         require_loopback(moto_endpoint)
         self.moto_endpoint = moto_endpoint.rstrip("/")
+        # The WebSocket API needs nothing of the others: provision it alongside them.
+        ws_boot = ThreadPoolExecutor(max_workers=1)
+        self._ws_prepared = ws_boot.submit(prepare, self.moto_endpoint)
+        ws_boot.shutdown(wait=False)
         rest_server, http_server = StageServer(), StageServer()
         self._servers = [rest_server, http_server]
         urls = {
@@ -153,6 +165,18 @@ class Sandbox:
                 rng=random.Random(rng.random()),
                 on_record=recorder,
             )
+        ws = WebSocketStage.start(
+            self._ws_prepared.result(),
+            self.moto_endpoint,
+            faults=self._faults,
+            tokens=authority,
+            sink=shipper,
+            time_scale=time_scale,
+            rng=random.Random(rng.random()),
+        )
+        self._websocket = ws
+        self.websocket = StageEndpoint(ws.provisioned.api_id, ws_facts.API_NAME, c.STAGE, ws.url, "WEBSOCKET")
+        self.websocket_management_url = ws.management_url
         self._config_faults = ConfigFaults(self.moto_endpoint, p.rest_api_id, p.http_api_id)
         self._config_faults.apply(self._faults.rates)
         shipper.start()
@@ -181,6 +205,8 @@ class Sandbox:
         self._faults.replace(faults)
         if self._config_faults is not None:
             self._config_faults.apply(self._faults.rates)
+        if self._websocket is not None:
+            self._websocket.config_faults.apply(self._faults.rates)
 
     def deploy(self, description: str = "sandbox change") -> str:
         """Record a change the way AWS would see one: a new REST deployment of stage `prod` and an update of the
@@ -227,6 +253,12 @@ class Sandbox:
             self._alarms.stop()
             self._alarms = None
         self._servers = []
+        if self._websocket is not None:
+            self._websocket.stop()
+        elif self._ws_prepared is not None:  # boot failed before the stage started: stop its server
+            with contextlib.suppress(Exception):
+                self._ws_prepared.result().server.stop()
+        self._websocket = self._ws_prepared = None
         if self._shipper is not None:
             with contextlib.suppress(Exception):  # moto may already be gone; nothing left to ship to
                 self._shipper.stop()

@@ -181,7 +181,7 @@ def main(argv: list[str]) -> int:
     try:
         from apigwops.sandbox.motoserver import wait_until_answers
 
-        for endpoint in (sb.rest, sb.http):  # `up` returns only once the stages answer
+        for endpoint in (sb.rest, sb.http, sb.websocket):  # `up` returns only once the stages answer
             wait_until_answers(probe_url(endpoint.url), timeout_s=10)
         state = SandboxState(
             pid=os.getpid(),
@@ -197,9 +197,14 @@ def main(argv: list[str]) -> int:
             log_file=str(apigwops_home() / "sandbox.log"),
             started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             moto_pid=sb.moto_pid or 0,
+            websocket=StageInfo(**_stage(sb.websocket)),
+            websocket_management_url=sb.websocket_management_url,
         )
         save_state(state)
-        print(f"sandbox ready: {sb.rest.url} {sb.http.url} (state {state_path()})", flush=True)
+        print(
+            f"sandbox ready: {sb.rest.url} {sb.http.url} {sb.websocket.url} (state {state_path()})",
+            flush=True,
+        )
         stop.wait()
     finally:
         sb.stop()

@@ -46,6 +46,13 @@ FAULTS: dict[str, str] = {
     "backend-unreachable": "the backend cannot be reached (502 REST, 500 HTTP)",
     # a healthy stage's noise: give it a small rate (background-errors=0.001); what AWS writes is lambda-error's
     "background-errors": "now and then the function raises, as healthy ones do (lambda-error's signals, §4.5 C47)",
+    # WebSocket stage (sandbox/websocket/; the Lambda faults above apply to its routes too).
+    "ws-connect-deny": "the $connect authorizer's policy denies the caller (handshake answered 403)",
+    "ws-connect-error": "the $connect integration fails (handshake answered 502)",
+    "ws-no-route": 'messages match no route and there is no $default ({"message": "Forbidden", ...})',
+    "ws-message-too-large": "the client's message is over 128 KB or a frame over 32 KB (close 1009)",
+    "ws-stale-connection": "the function posts to a connection that is gone (410 GoneException)",
+    "ws-idle-disconnects": "connections go quiet past the 10-minute idle timeout and are closed (1001)",
 }
 
 

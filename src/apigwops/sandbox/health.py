@@ -68,7 +68,7 @@ def check_health(state: SandboxState, timeout_s: float = PROBE_TIMEOUT_S) -> San
     sandbox_alive = runs_module(state.pid, SANDBOX_MODULE)
     # A state file written before moto's pid was recorded has none: moto is then judged by its probe alone.
     moto_alive = runs_module(state.moto_pid, MOTO_MODULE) if state.moto_pid else sandbox_alive
-    stage_urls = [state.rest.url, state.http.url]
+    stage_urls = [s.url for s in state.stages]
     with ThreadPoolExecutor(max_workers=4) as pool:
         control = pool.submit(_get_json, state.control_url + "/faults", timeout_s) if sandbox_alive else None
         moto = (
@@ -95,9 +95,11 @@ def check_health(state: SandboxState, timeout_s: float = PROBE_TIMEOUT_S) -> San
 
 
 def probe_url(stage_url: str) -> str:
-    """The probe URL of the stage server behind `stage_url` (http://127.0.0.1:PORT/prod)."""
+    """The probe URL of the stage server behind `stage_url` (http://127.0.0.1:PORT/prod, or ws:// for the
+    WebSocket stage, whose server answers the probe over plain HTTP before any upgrade)."""
     parts = urlsplit(stage_url)
-    return f"{parts.scheme}://{parts.netloc}{PROBE_PATH}"
+    scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
+    return f"{scheme}://{parts.netloc}{PROBE_PATH}"
 
 
 def _answers(url: str, method: str, timeout_s: float) -> bool:

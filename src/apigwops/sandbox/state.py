@@ -49,6 +49,13 @@ class SandboxState:
     log_file: str = ""
     started_at: str = ""
     moto_pid: int = 0  # moto's process (a child of `pid`, in its process group); 0 in older state files
+    websocket: StageInfo | None = None  # None in state files written before the WebSocket stage
+    websocket_management_url: str = ""  # endpoint_url for boto3's apigatewaymanagementapi (@connections)
+
+    @property
+    def stages(self) -> list[StageInfo]:
+        """Every local stage: REST, HTTP and (when recorded) WebSocket."""
+        return [self.rest, self.http, *([self.websocket] if self.websocket is not None else [])]
 
     def env(self) -> dict[str, str]:
         """Environment that points the CLI (or the AWS CLI) at the sandbox's moto."""
@@ -68,6 +75,8 @@ class SandboxState:
         data = dict(data)
         data["rest"] = StageInfo(**data["rest"])
         data["http"] = StageInfo(**data["http"])
+        if data.get("websocket") is not None:
+            data["websocket"] = StageInfo(**data["websocket"])
         return cls(**data)
 
 

@@ -8,6 +8,7 @@ import os
 import signal
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.conftest import run_cli
@@ -16,6 +17,23 @@ from tests.e2e.sandbox.procs import children as _children
 from tests.functional.sandbox.helpers import call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("sandbox-cli")]
+
+
+def _websocket_stage_answers(doc: dict[str, Any], state: dict[str, Any]) -> None:
+    """The background sandbox's WebSocket stage: listed like the others, and a real client with the token in the
+    query string meets the sandbox's lambda-error fault as AWS answers it: the $connect function fails, so the
+    handshake is answered 502 (C70)."""
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    ws = next(s for s in doc["stages"] if s["api_type"] == "WEBSOCKET")
+    assert set(ws) == {"api_type", "api_name", "api_id", "stage", "url", "answering"}
+    assert ws["url"].startswith("ws://127.0.0.1:")
+    assert ws["url"].endswith("/prod")
+    with pytest.raises(InvalidStatus) as refused:
+        connect(ws["url"] + "?token=" + state["tokens"]["valid"], open_timeout=10)
+    assert refused.value.response.status_code == 502
+    assert json.loads(refused.value.response.body) == {"message": "Internal server error"}
 
 
 def test_up_status_fault_down(tmp_path: Path) -> None:
@@ -41,6 +59,7 @@ def test_up_status_fault_down(tmp_path: Path) -> None:
         rest = next(s for s in doc["stages"] if s["api_type"] == "REST")
         key = state["keys"]["internal"]
         assert call(rest["url"] + "/users", headers={"x-api-key": key}).status == 502
+        _websocket_stage_answers(doc, state)
 
         status = run_cli("-o", "json", "sandbox", "status", "--show-secrets", env=env)
         assert status.exit_code == 0
@@ -51,7 +70,11 @@ def test_up_status_fault_down(tmp_path: Path) -> None:
             "sandbox": {"pid": pid, "alive": True, "answering": True},
             "moto": {"pid": children[0], "alive": True, "answering": True},
         }
-        assert [s["answering"] for s in live["stages"]] == [True, True]
+        assert [(s["api_type"], s["answering"]) for s in live["stages"]] == [
+            ("REST", True),
+            ("HTTP", True),
+            ("WEBSOCKET", True),
+        ]
 
         table = run_cli("-o", "table", "sandbox", "status", env=env)
         assert table.exit_code == 0

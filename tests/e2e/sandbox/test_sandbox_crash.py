@@ -50,7 +50,7 @@ def test_moto_dies_status_says_not_running_and_down_stops_the_rest(tmp_path: Pat
         assert doc["processes"]["moto"]["alive"] is False
         assert doc["processes"]["moto"]["answering"] is False
         assert doc["processes"]["sandbox"] == {"pid": pid, "alive": True, "answering": True}
-        assert [s["answering"] for s in doc["stages"]] == [True, True]  # the stages still serve
+        assert [s["answering"] for s in doc["stages"]] == [True, True, True]  # the stages still serve
         assert doc["problems"] == [f"moto's process (pid {moto}) has exited"]
         table = run_cli("-o", "table", "sandbox", "status", env=env)
         assert table.exit_code == 1
@@ -80,7 +80,7 @@ def test_sandbox_process_killed_down_kills_what_is_left(tmp_path: Path) -> None:
         assert doc["running"] is False
         assert doc["processes"]["sandbox"] == {"pid": pid, "alive": False, "answering": False}
         assert doc["processes"]["moto"] == {"pid": moto, "alive": True, "answering": False}
-        assert [s["answering"] for s in doc["stages"]] == [False, False]
+        assert [s["answering"] for s in doc["stages"]] == [False, False, False]
         exports = run_cli("sandbox", "status", "--env", env=env)
         assert (exports.exit_code, exports.stdout) == (2, "")
         assert exports.stderr.startswith(f"apigwops: error: the sandbox process (pid {pid}) has exited")

@@ -112,3 +112,12 @@ def test_error_rate_is_always_reported_and_a_run_without_slos_is_judged_on_its_r
     report.rejudge(parse_slos(["error_rate<30%"]), exclude_ramp=False)
     assert report.passed is True
     assert report.checks == []
+
+
+def test_chart_is_drawn_from_one_sample_and_skipped_without_any(tmp_path: Path) -> None:
+    from apigwops.loadtest.reports.chart import write_chart
+
+    assert write_chart([{"t": 1.0, "rps": 5.0, "p95_ms": 12.0}], tmp_path / "one.png") is True
+    assert (tmp_path / "one.png").read_bytes().startswith(b"\x89PNG")
+    assert write_chart([], tmp_path / "none.png") is False
+    assert not (tmp_path / "none.png").exists()

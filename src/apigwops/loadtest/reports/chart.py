@@ -7,8 +7,12 @@ from typing import Any
 
 
 def write_chart(series: list[dict[str, Any]], path: Path, *, unreliable: bool = False) -> bool:
-    """Returns False (and writes nothing) when there is no series to draw."""
-    if len(series) < 2:
+    """Returns False (and writes nothing) when there is no series to draw.
+
+    One point is still drawn (as a marker): a short run on a busy machine may sample only once, and a report
+    directory that sometimes lacks its chart is worse than a chart with a single point.
+    """
+    if not series:
         return False
     import matplotlib
 
@@ -18,7 +22,9 @@ def write_chart(series: list[dict[str, Any]], path: Path, *, unreliable: bool = 
     start = float(series[0]["t"])
     seconds = [float(p["t"]) - start for p in series]
     fig, rps_axis = plt.subplots(figsize=(9, 4), dpi=100)
-    rps_axis.plot(seconds, [p.get("rps", 0) for p in series], color="tab:blue", label="requests/s")
+    rps_axis.plot(
+        seconds, [p.get("rps", 0) for p in series], color="tab:blue", marker=".", label="requests/s"
+    )
     rps_axis.set_xlabel("seconds since start")
     rps_axis.set_ylabel("requests/s", color="tab:blue")
     latency_axis = rps_axis.twinx()
@@ -27,6 +33,7 @@ def write_chart(series: list[dict[str, Any]], path: Path, *, unreliable: bool = 
         [s for s, v in zip(seconds, p95, strict=True) if v is not None],
         [v for v in p95 if v is not None],
         color="tab:red",
+        marker=".",
         label="p95 ms",
     )
     latency_axis.set_ylabel("p95 (ms)", color="tab:red")
