@@ -87,14 +87,15 @@ def test_status_shows_every_sandbox_stage_with_the_numbers_moto_holds(incident: 
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     by_api = {s["api"]: s for s in doc["stages"]}
-    assert set(by_api) == {"user-api", "user-http-api"}
-    rest, http = by_api["user-api"], by_api["user-http-api"]
+    assert set(by_api) == {"user-api", "user-http-api", "chat-ws-api"}  # every sandbox stage, WebSocket too
+    rest, http, ws = by_api["user-api"], by_api["user-http-api"], by_api["chat-ws-api"]
+    assert (ws["type"], ws["requests"], ws["alarms_in_alarm"]) == ("WEBSOCKET", 0, [])
     assert (rest["requests"], rest["5xx"], rest["4xx"]) == (REST_HEALTHY + REST_FAULTY, REST_FAULTY, 0)
     assert (http["requests"], http["5xx"]) == (HTTP_HEALTHY + HTTP_FAULTY, HTTP_FAULTY)
     assert rest["alarms_in_alarm"] == ["user-api-prod-5xx"]
     assert http["alarms_in_alarm"] == ["user-http-api-prod-5xx"]
     # HTTP: 12/15 failing beats REST: 15/20
-    assert [s["api"] for s in doc["stages"]] == ["user-http-api", "user-api"]
+    assert [s["api"] for s in doc["stages"]] == ["user-http-api", "user-api", "chat-ws-api"]
     assert doc["worst"]["command"] == "apigwops diagnose --alarm user-http-api-prod-5xx --region us-east-1"
 
 
