@@ -102,6 +102,7 @@ _WEBSOCKET_FORMAT += [
     ("connectionId", "connectionId"),
     ("eventType", "eventType"),
     ("messageId", "messageId"),
+    ("connectedAt", "connectedAt"),  # the 2-hour limit and connection minutes (§5)
 ]
 
 CACHE_METRICS: MetricTable = (("CacheHitCount", ("Sum",)), ("CacheMissCount", ("Sum",)))
@@ -133,6 +134,9 @@ class ApiTypeProfile:
     waf: bool
     cache: bool
     recommended_format: tuple[tuple[str, str], ...] = field(repr=False)  # (JSON key, $context variable)
+    # Connection limits (WebSocket quota table, C74): None for request/response types.
+    idle_timeout_s: float | None = None
+    max_connection_s: float | None = None
 
     @property
     def v1(self) -> bool:
@@ -160,7 +164,9 @@ PROFILES: Mapping[str, ApiTypeProfile] = MappingProxyType(
             url_scheme="https",
             root_stage=None,
             pricing="rest",
-            unavailable_fields=frozenset({"route_key", "data_processed", "connection_id", "event_type"}),
+            unavailable_fields=frozenset(
+                {"route_key", "data_processed", "connection_id", "event_type", "message_id", "connected_at"}
+            ),
             metrics=(
                 ("Count", ("Sum",)),
                 ("4XXError", ("Sum",)),
@@ -203,6 +209,8 @@ PROFILES: Mapping[str, ApiTypeProfile] = MappingProxyType(
                     "xray_trace_id",
                     "connection_id",
                     "event_type",
+                    "message_id",
+                    "connected_at",
                 }
             ),
             metrics=(
@@ -266,6 +274,8 @@ PROFILES: Mapping[str, ApiTypeProfile] = MappingProxyType(
             waf=False,
             cache=False,
             recommended_format=tuple(_WEBSOCKET_FORMAT),
+            idle_timeout_s=600.0,  # 10 minutes [DOC WebSocket quota table]
+            max_connection_s=7200.0,  # 2 hours [DOC WebSocket quota table]
         ),
     }
 )

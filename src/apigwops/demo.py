@@ -1,6 +1,7 @@
 """`apigwops demo`: the whole loop once, on the embedded default, so a newcomer sees it work in a minute.
 
-Sandbox up (moto's server plus the local stages) → a real Locust run against the REST stage, healthy at first,
+Sandbox up (moto's server plus the local stages) → a real Locust run against the REST stage (`--websocket`: the
+WebSocket stage, with the websocket scenario and a WebSocket incident), healthy at first,
 then with an incident injected part-way together with a deployment (so there is an onset and a recent
 change to find) → the logs and metrics the stage shipped
 into moto are collected by the same code that reads a real account → diagnosis → the on-call view: `status`
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
 # (502), and some clients present expired tokens (401).
 DEFAULT_INCIDENT: dict[str, float] = {"lambda-timeout": 0.2, "lambda-error": 0.08, "expired-tokens": 0.15}
 DEMO_ROUTES = ("GET /health", "GET /users", "GET /users/{id}", "POST /orders")
+# `--websocket`: the chat API's incident: some clients are refused at $connect by the authorizer's policy
+# (ws-connect-authorizer-deny) and the handler throws for some messages (lambda-function-error per route).
+WEBSOCKET_INCIDENT: dict[str, float] = {"ws-connect-deny": 0.25, "lambda-error": 0.15}
+WEBSOCKET_ROUTES = ("sendmessage", "$default")
 
 
 @dataclass
@@ -42,6 +47,7 @@ class DemoPlan:
     duration_s: float = 30.0
     onset_after_s: float = 12.0
     seed: int | None = 7
+    websocket: bool = False  # drive the WebSocket stage (websocket scenario) and diagnose it instead of REST
 
     def validate(self) -> None:
         if not 1 <= self.users <= 200:
@@ -70,12 +76,16 @@ def run_demo(runtime: Runtime, plan: DemoPlan) -> DemoResult:
     progress.step("starting the sandbox: moto's server and local REST and HTTP stages on 127.0.0.1")
     sandbox = Sandbox.start(seed=plan.seed)
     try:
-        progress.step(f"REST stage {sandbox.rest.url}, AWS emulator {sandbox.moto_endpoint}")
+        stage = sandbox.websocket if plan.websocket else sandbox.rest
+        progress.step(f"{stage.api_type} stage {stage.url}, AWS emulator {sandbox.moto_endpoint}")
         started = runtime.clock()
         load = _drive_traffic(runtime, sandbox, plan)
         sandbox.flush()
+        if plan.websocket:  # $disconnect runs after each client saw its close: let the last ones be shipped
+            time.sleep(1.0)
+            sandbox.flush()
         window = Window(started - timedelta(seconds=2), runtime.clock() + timedelta(seconds=2))
-        evidence, report = _diagnose(runtime, sandbox, window)
+        evidence, report = _diagnose(runtime, sandbox, window, websocket=plan.websocket)
         from apigwops.demo_oncall import oncall_view
 
         return DemoResult(
@@ -94,17 +104,29 @@ def _drive_traffic(runtime: Runtime, sandbox: Sandbox, plan: DemoPlan) -> Loadte
     from apigwops.loadtest.request import RunFlags, build_request
     from apigwops.loadtest.service import run_loadtest
 
-    flags = RunFlags(
-        scenario="smoke",
-        url=sandbox.rest.url,
-        users=plan.users,
-        run_time=f"{plan.duration_s:g}s",
-        workers=1,
-        routes=list(DEMO_ROUTES),
-        api_key=sandbox.keys["premium"],
-        token=sandbox.tokens["valid"],
-        cloudwatch=False,
-    )
+    if plan.websocket:
+        flags = RunFlags(
+            scenario="websocket",
+            url=sandbox.websocket.url,
+            users=plan.users,
+            run_time=f"{plan.duration_s:g}s",
+            workers=1,
+            routes=list(WEBSOCKET_ROUTES),
+            token=sandbox.tokens["valid"],
+            cloudwatch=False,
+        )
+    else:
+        flags = RunFlags(
+            scenario="smoke",
+            url=sandbox.rest.url,
+            users=plan.users,
+            run_time=f"{plan.duration_s:g}s",
+            workers=1,
+            routes=list(DEMO_ROUTES),
+            api_key=sandbox.keys["premium"],
+            token=sandbox.tokens["valid"],
+            cloudwatch=False,
+        )
     request = dataclasses.replace(build_request(runtime, flags), chart=False)
     names = ", ".join(f"{name}={rate:g}" for name, rate in plan.faults.items()) or "none"
     runtime.progress.step(
@@ -113,7 +135,8 @@ def _drive_traffic(runtime: Runtime, sandbox: Sandbox, plan: DemoPlan) -> Loadte
 
     def incident() -> None:
         # A deployment goes out and the incident starts with it: what `recent-change` is there to catch.
-        sandbox.deploy("demo: release 2026.11.24-1")
+        if not plan.websocket:  # the sandbox deploys its REST API
+            sandbox.deploy("demo: release 2026.11.24-1")
         sandbox.set_faults(dict(plan.faults))
 
     onset = threading.Timer(plan.onset_after_s, incident)
@@ -142,14 +165,16 @@ def _local(runtime: Runtime, sandbox: Sandbox) -> Runtime:
     return dataclasses.replace(runtime, aws=aws)
 
 
-def _diagnose(runtime: Runtime, sandbox: Sandbox, window: Window) -> tuple[Evidence, Report]:
+def _diagnose(
+    runtime: Runtime, sandbox: Sandbox, window: Window, *, websocket: bool = False
+) -> tuple[Evidence, Report]:
     from apigwops.diagnose.engine import diagnose
     from apigwops.evidence.collect import collect_evidence
 
     local = _local(runtime, sandbox)
     time.sleep(0.2)  # let the shipper's last batch settle in moto before the reads
-    runtime.progress.step(
-        f"diagnosing {sandbox.rest.api_name} stage {sandbox.rest.stage} from what moto holds"
-    )
-    evidence = collect_evidence(local, api=sandbox.rest.api_name, stage=sandbox.rest.stage, window=window)
+    stage = sandbox.websocket if websocket else sandbox.rest
+    runtime.progress.step(f"diagnosing {stage.api_name} stage {stage.stage} from what moto holds")
+    api = stage.api_id if websocket else stage.api_name
+    evidence = collect_evidence(local, api=api, stage=stage.stage, window=window)
     return evidence, diagnose(evidence)

@@ -122,10 +122,12 @@ iam.register(app)
 
 
 def _print_error(message: str, hint: str | None = None) -> None:
+    from apigwops.terminal import printable
+
     line = f"apigwops: error: {message}"
     if hint:
         line += f" ({hint})"
-    print(line, file=sys.stderr)
+    print(printable(line), file=sys.stderr)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -24,6 +24,14 @@ def register(app: typer.Typer) -> None:
         onset_after: Annotated[
             str, typer.Option("--onset-after", help="Healthy traffic before the incident starts.")
         ] = "12s",
+        websocket: Annotated[
+            bool,
+            typer.Option(
+                "--websocket",
+                help="Show a WebSocket incident: chat clients on the WebSocket stage, some refused at $connect, "
+                "some messages failing.",
+            ),
+        ] = False,
     ) -> None:
         """Run the whole loop locally: sandbox with an incident, a short Locust run, a diagnosis, teardown.
 
@@ -33,17 +41,20 @@ def register(app: typer.Typer) -> None:
         """
         from apigwops.cli.context import make_runtime
         from apigwops.cli.diagnose import DIAGNOSIS, render_document
-        from apigwops.demo import DEFAULT_INCIDENT, DemoPlan, run_demo
+        from apigwops.demo import DEFAULT_INCIDENT, WEBSOCKET_INCIDENT, DemoPlan, run_demo
         from apigwops.sandbox import parse_fault_specs
         from apigwops.timewindow import parse_duration
 
         plan = DemoPlan(
-            faults=parse_fault_specs(fault) if fault else dict(DEFAULT_INCIDENT),
+            faults=parse_fault_specs(fault)
+            if fault
+            else dict(WEBSOCKET_INCIDENT if websocket else DEFAULT_INCIDENT),
             users=users,
             duration_s=parse_duration(duration).total_seconds(),
             onset_after_s=0.0
             if onset_after.strip() in ("0", "0s")
             else parse_duration(onset_after).total_seconds(),
+            websocket=websocket,
         )
         plan.validate()
         runtime = make_runtime(ctx, kind=DIAGNOSIS)

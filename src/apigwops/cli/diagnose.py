@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Argument(
                 metavar="[SYMPTOM]",
-                help="auto (triage), 401, 403, 429, 5xx, 502, 504 or latency.",
+                help="auto (triage), 401, 403, 429, 5xx, 502, 504 or latency; WebSocket stages: connect, message, disconnect.",
                 show_default=True,
             ),
         ] = "auto",
@@ -237,10 +237,7 @@ def render_document(runtime: Runtime, document: dict[str, Any]) -> None:
 
 
 def _write_html(path: Path, document: dict[str, Any], evidence: Evidence) -> None:
-    from apigwops.errors import UsageError
+    from apigwops.outputfiles import write_file
     from apigwops.report.html import render_incident_html
 
-    try:
-        path.write_text(render_incident_html(document, evidence), encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_file(path, render_incident_html(document, evidence))

@@ -165,8 +165,18 @@ def run_command(
         ),
     ] = None,
     route: Annotated[
-        list[str] | None, typer.Option("--route", help="Route for smoke/ramp/soak, repeatable: 'GET /users'.")
+        list[str] | None,
+        typer.Option(
+            "--route",
+            help="Route for smoke/ramp/soak, repeatable: 'GET /users'; websocket: a route key ('sendmessage').",
+        ),
     ] = None,
+    token_in_query: Annotated[
+        bool,
+        typer.Option(
+            "--token-in-query", help="websocket: send the token as the 'token' query parameter, not a header."
+        ),
+    ] = False,
     expect_rate: Annotated[
         float | None, typer.Option("--expect-rate", help="tier-limits: the usage plan's rate (requests/s).")
     ] = None,
@@ -231,7 +241,7 @@ def run_command(
         allow_prod=allow_prod, prod_pattern=prod_pattern, max_users=max_users, max_duration=max_duration,
         master_bind=master_bind, expect_workers=expect_workers, cloudwatch=not no_cloudwatch,
         workers_given=workers is not None, tags=tags or [], exclude_tags=exclude_tags or [], csv=csv,
-        html=html, locust_config=not no_locust_config, sources=_sources(ctx),
+        html=html, locust_config=not no_locust_config, sources=_sources(ctx), token_in_query=token_in_query,
     )  # fmt: skip
     if worker:
         return run_as_worker(flags, master_host)

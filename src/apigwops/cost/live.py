@@ -61,7 +61,11 @@ def usage_from_stage(runtime: Runtime, api: str, stage: str, *, days: int = 30) 
     if api_type == "websocket":
         messages = _metric_sum(aws, "AWS/ApiGateway", "MessageCount", dims, start, end) * scale
         requests = Decimal(0)
-        notes.append("WebSocket connection minutes are not a CloudWatch metric: pass --connection-minutes")
+        minutes = _connection_minutes(runtime, resolved.stage, start, end, notes) * scale
+        notes.append(
+            "WebSocket message sizes are not in any metric: pass --message-kb (each 32 KB, or part, is one "
+            "billed message)"
+        )
     else:
         requests = _metric_sum(aws, "AWS/ApiGateway", "Count", dims, start, end) * scale
     tiers: tuple[UsagePlanTier, ...] = ()
@@ -77,13 +81,30 @@ def usage_from_stage(runtime: Runtime, api: str, stage: str, *, days: int = 30) 
         region=info.region,
         requests=requests.to_integral_value(),
         messages=messages.to_integral_value(),
-        connection_minutes=minutes,
+        connection_minutes=minutes.quantize(Decimal("0.001")),
         cache_gb=cache_gb,
         lambda_=fn,
         waf=waf,
         tiers=tiers,
         notes=tuple(notes),
     )
+
+
+def _connection_minutes(
+    runtime: Runtime, stage: Any, start: datetime, end: datetime, notes: list[str]
+) -> Decimal:
+    """WebSocket connection minutes from the access log's DISCONNECT lines (no metric counts them)."""
+    from apigwops.cost.connection_minutes import read_connection_minutes
+
+    runtime.progress.step("reading WebSocket connection minutes from the access log")
+    try:
+        found = read_connection_minutes(runtime, stage, start, end)
+    except AWS_ERRORS as exc:
+        reason = skip_reason(exc, "logs")
+        notes.append(f"connection minutes could not be read ({reason}): pass --connection-minutes")
+        return Decimal(0)
+    notes.append(found.note)
+    return found.minutes
 
 
 def _api_dimensions(api_type: str, name: str, api_id: str, stage: str) -> list[dict[str, str]]:

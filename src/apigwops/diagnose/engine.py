@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from apigwops.apitypes import profile
 from apigwops.diagnose import template
-from apigwops.diagnose.blindspots import blind_spots, recommended_format
+from apigwops.diagnose.blindspots import blind_spots, recommended_format, unreadable_sources
 from apigwops.diagnose.conditions import Coded, MatchContext, evaluate_condition, evaluate_match
 from apigwops.diagnose.features import prepare_requests
 from apigwops.diagnose.impact import FAMILIES, finding_impact, stage_latency
@@ -68,7 +68,7 @@ def diagnose(
         )
     frame = _narrow(full, evidence, symptom)
     signals = global_signals(evidence, full, result, latency_threshold_ms)
-    active = _active_families(frame, signals, symptom)
+    active = _active_families(frame, signals, symptom, evidence.api.type)
     run = _Run(evidence, _candidates(frame), signals, active)
     run.judge = _Judge(result, stage_latency(full), alarm_levels or AlarmLevels())
     ordered = sorted(playbooks, key=lambda p: "any" in p.symptoms)  # "any" playbooks read the blind spots
@@ -84,7 +84,7 @@ def diagnose(
         run.playbook(playbook)
     if spots is None:
         spots = blind_spots(evidence, run.needed, bool(signals["access_logs"]))
-    spots = spots + run.unexplained()
+    spots = unreadable_sources(evidence) + spots + run.unexplained()
     findings = sorted(run.best().values(), key=lambda f: f.rank_key)
     return Report(
         api=evidence.api,
@@ -108,37 +108,62 @@ def _narrow(frame: pd.DataFrame, evidence: Evidence, symptom: str) -> pd.DataFra
 
 
 def _candidates(frame: pd.DataFrame) -> pd.DataFrame:
-    """The requests a finding can explain: every family is failing or slow ones, so playbooks never look
-    at the (usually far more numerous) healthy rows."""
+    """The requests a finding can explain: every family is failing or slow ones (or, on a WebSocket stage,
+    unexpected disconnects), so playbooks never look at the (usually far more numerous) healthy rows."""
     if frame.empty:
         return frame
-    return frame[frame["failed"] | frame["slow"]]
+    return frame[frame["failed"] | frame["slow"] | frame["unexpected_disconnect"]]
 
 
-def _family_masks(frame: pd.DataFrame) -> dict[str, pd.Series]:
+def _family_masks(frame: pd.DataFrame, api_type: str) -> dict[str, pd.Series]:
+    """Each symptom family's rows. A WebSocket stage's failures are connects, messages and disconnects (its
+    events), not status families: a 403 at $connect and a 403 for a message without a route are different
+    symptoms, and REST/HTTP playbooks written for request statuses never see WebSocket events."""
     status = frame["status"]
+    none = frame["failed"] & False
+    websocket = api_type == "WEBSOCKET"
+    event = frame["event_type"].astype("string").str.upper()
+    failed = frame["failed"]
+
+    def status_family(mask: pd.Series) -> pd.Series:
+        return none if websocket else mask.fillna(False).astype(bool)
+
+    def event_family(name: str, mask: pd.Series) -> pd.Series:
+        return (mask & (event == name).fillna(False).astype(bool)) if websocket else none
+
     return {
-        "401": (status == 401).fillna(False).astype(bool),
-        "403": (status == 403).fillna(False).astype(bool),
-        "429": (status == 429).fillna(False).astype(bool),
-        "5xx": (status >= 500).fillna(False).astype(bool),
+        "401": status_family(status == 401),
+        "403": status_family(status == 403),
+        "429": status_family(status == 429),
+        "5xx": status_family(status >= 500),
         "latency": frame["slow"] & ~(status >= 500).fillna(False).astype(bool),
-        "any": frame["failed"],
+        "connect": event_family("CONNECT", failed),
+        "message": event_family("MESSAGE", failed),
+        "disconnect": event_family("DISCONNECT", frame["unexpected_disconnect"]),
+        "callback": none,  # callbacks have no access-log line: counted from the functions' logs
+        "any": failed | frame["unexpected_disconnect"],
     }
 
 
-def _active_families(frame: pd.DataFrame, signals: dict[str, Any], symptom: str) -> dict[str, int]:
+def _active_families(
+    frame: pd.DataFrame, signals: dict[str, Any], symptom: str, api_type: str
+) -> dict[str, int]:
     """Failing requests per symptom family that has any (the denominators of `share`)."""
     wanted = CLI_SYMPTOMS[symptom]
     counts: dict[str, int] = {}
     if signals["access_logs"]:
-        for family, mask in _family_masks(frame).items():
+        for family, mask in _family_masks(frame, api_type).items():
             counts[family] = int(mask.sum())
         if counts["latency"] < max(MIN_SLOW_REQUESTS, MIN_SLOW_SHARE * len(frame)):
             counts["latency"] = 0
+    elif api_type == "WEBSOCKET":  # metrics only: connect and message errors are not told apart
+        failures = int(signals["failures"])
+        counts = {"connect": failures, "message": failures, "disconnect": 0, "latency": 0, "any": failures}
     else:  # metrics only: the 4xx split is unknown, so each 4xx family may hold all of them
         counts = {f: int(signals["status_4xx"]) for f in ("401", "403", "429")}
         counts.update({"5xx": int(signals["status_5xx"]), "latency": 0, "any": int(signals["failures"])})
+    if api_type == "WEBSOCKET":
+        counts["callback"] = int(signals.get("ws_gone_posts") or 0)
     active = {f: n for f, n in counts.items() if n > 0 and (not wanted or f == wanted)}
     active["any"] = counts.get("any", 0)
     return active
@@ -151,7 +176,7 @@ class _Run:
         self, evidence: Evidence, frame: pd.DataFrame, signals: dict[str, Any], active: dict[str, int]
     ):
         self.evidence, self.frame, self.signals, self.active = evidence, frame, signals, active
-        self.masks = _family_masks(frame)
+        self.masks = _family_masks(frame, evidence.api.type)
         self.needed: dict[str, list[str]] = defaultdict(list)
         self.explained = {family: mask & False for family, mask in self.masks.items()}
         self.findings: list[Finding] = []
@@ -237,7 +262,7 @@ class _Run:
     def unexplained(self) -> list[str]:
         """One line per symptom with failing requests no finding explained, and what they look like."""
         lines = []
-        for family in ("401", "403", "429", "5xx"):
+        for family in ("401", "403", "429", "5xx", "connect", "message", "disconnect"):
             if family not in self.active or self.frame.empty:
                 continue
             rest = self.frame[self.masks[family] & ~self.explained[family]]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from apigwops.apitypes import profile
+from apigwops.diagnose.websocket import add_websocket_features
 from apigwops.model import ACCESS_LOG_FIELDS, DERIVED_COLUMNS, Evidence
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ def prepare_requests(evidence: Evidence, latency_threshold_ms: float | None) -> 
     _add_waf_features(frame, evidence)
     frame["gateway_overhead"] = frame["response_latency"] - frame["integration_latency"].fillna(0)
     frame["failed"] = (frame["status"] >= 400).fillna(False).astype(bool)
+    add_websocket_features(frame, evidence)
     threshold = latency_threshold_ms if latency_threshold_ms is not None else adaptive_threshold(frame)
     frame["slow"] = (frame["response_latency"] >= threshold).fillna(False).astype(bool)
     return frame, threshold

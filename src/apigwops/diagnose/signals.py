@@ -10,13 +10,22 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from apigwops.diagnose.blindspots import unread_reason
 from apigwops.diagnose.triage import Triage
+from apigwops.diagnose.websocket import gone_posts
 from apigwops.model import Evidence, LambdaFunction, Route
 from apigwops.timewindow import iso
 
 if TYPE_CHECKING:
     import pandas as pd
 
+WEBSOCKET_METRIC_SIGNALS = {
+    "ws_connect_count": "ConnectCount",
+    "ws_message_count": "MessageCount",
+    "ws_client_errors": "ClientError",
+    "ws_integration_errors": "IntegrationError",
+    "ws_execution_errors": "ExecutionError",
+}
 CHANGE_LOOKBACK = timedelta(minutes=30)  # a change up to 30 min before the onset is "near" it
 CHANGE_LOOKAHEAD = timedelta(minutes=5)
 TOKEN_PROBLEMS = {
@@ -39,6 +48,10 @@ FINDING_COLUMNS = (
     "gateway_overhead",
     "time",
     "timeout_ms",
+    "connection_id",
+    "ws_idle_s",
+    "ws_connected_s",
+    "close_code",
 )
 
 
@@ -70,6 +83,8 @@ def global_signals(
         "access_logs": not frame.empty,
         "execution_logging": stage.logging_level or None,
         "missing_field_count": len(evidence.missing_fields),
+        "logs_unreadable": unread_reason(evidence, "access-logs") is not None and frame.empty,
+        "logs_unreadable_reason": unread_reason(evidence, "access-logs"),
         "cache_enabled": stage.caching_enabled,
         "stage_throttle_rate": stage.throttle_rate,
         "stage_throttle_burst": stage.throttle_burst,
@@ -87,6 +102,7 @@ def global_signals(
         ),
     }
     signals.update(_metric_signals(evidence))
+    signals.update(_websocket_signals(evidence))
     signals.update(_lambda_log_signals(evidence))
     signals.update(_waf_signals(evidence))
     signals.update(_token_signals(evidence))
@@ -106,6 +122,18 @@ def _quantile(values: pd.Series | None, q: float) -> float | None:
     if values is None or len(values) == 0:
         return None
     return round(float(values.quantile(q)), 1)
+
+
+def _websocket_signals(evidence: Evidence) -> dict[str, Any]:
+    """The WebSocket metrics (§6.3) and the callbacks that met gone connections (functions' logs, C75)."""
+    if evidence.api.type != "WEBSOCKET":
+        return {name: None for name in WEBSOCKET_METRIC_SIGNALS} | {"ws_gone_posts": 0}
+    out: dict[str, Any] = {}
+    for name, metric in WEBSOCKET_METRIC_SIGNALS.items():
+        value = _metric_sum(evidence, "AWS/ApiGateway", metric)
+        out[name] = None if value is None else int(value)
+    out["ws_gone_posts"] = gone_posts(evidence)
+    return out
 
 
 def _metric_sum(evidence: Evidence, namespace: str, metric: str) -> float | None:
@@ -383,6 +411,7 @@ def finding_signals(
         ("matched_overhead_p50_ms", "gateway_overhead", 0.5),
     ):
         out[name] = _quantile(rows[column].dropna(), q)
+    out.update(_connection_signals(rows))
     times = rows["time"].dropna()
     out["first_seen"] = iso(times.min().to_pydatetime()) if len(times) else None
     out["last_seen"] = iso(times.max().to_pydatetime()) if len(times) else None
@@ -392,6 +421,18 @@ def finding_signals(
     out.update(_timeout_signals(evidence, route, out["function_name"], out["timeout_ms"]))
     out.update(_plan_signals(evidence, keys))
     out.update(_authorizer_signals(evidence, route.authorizer_id if route else None))
+    return out
+
+
+def _connection_signals(rows: pd.DataFrame) -> dict[str, Any]:
+    """WebSocket: how many connections the matched events belong to, how long they lasted and idled."""
+    out: dict[str, Any] = {}
+    ids = rows["connection_id"].astype("string").dropna() if "connection_id" in rows else None
+    out["matched_connections"] = int(ids[ids != "-"].nunique()) if ids is not None else 0
+    for name, column in (("matched_idle_p50_s", "ws_idle_s"), ("matched_connected_p50_s", "ws_connected_s")):
+        out[name] = _quantile(rows[column].dropna(), 0.5) if column in rows else None
+    codes = rows["close_code"].dropna() if "close_code" in rows else None
+    out["top_close_code"] = int(codes.value_counts().index[0]) if codes is not None and len(codes) else None
     return out
 
 

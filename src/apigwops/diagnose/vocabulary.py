@@ -6,10 +6,14 @@ Keeping the names in one table lets `apigwops playbooks validate` reject a typo 
 
 from __future__ import annotations
 
+from apigwops.diagnose.websocket import FEATURE_COLUMNS as WEBSOCKET_FEATURES
 from apigwops.model import ACCESS_LOG_FIELDS, DERIVED_COLUMNS
 
 # Symptom families: a finding's `share` is over the failing requests of its family.
-SYMPTOM_FAMILIES = ("401", "403", "429", "5xx", "latency", "any")
+# WebSocket stages have their own (a connection's life, not a request's status): failed connects, failing
+# messages, unexpected disconnects and callbacks to gone connections (diagnose/websocket.py).
+WEBSOCKET_FAMILIES = ("connect", "message", "disconnect", "callback")
+SYMPTOM_FAMILIES = ("401", "403", "429", "5xx", "latency", *WEBSOCKET_FAMILIES, "any")
 # The SYMPTOM argument of `apigwops diagnose` and the family each narrows to.
 CLI_SYMPTOMS: dict[str, str] = {
     "auto": "",
@@ -20,6 +24,9 @@ CLI_SYMPTOMS: dict[str, str] = {
     "502": "5xx",
     "504": "5xx",
     "latency": "latency",
+    "connect": "connect",
+    "message": "message",
+    "disconnect": "disconnect",
 }
 
 # Columns the engine adds to the requests table before playbooks look at it (see diagnose/features.py).
@@ -44,6 +51,7 @@ FEATURE_COLUMNS: dict[str, str] = {
     "gateway_overhead": "responseLatency minus integration latency, in ms",
     "slow": "response latency at or above the latency threshold",
     "failed": "status 400 or above",
+    **WEBSOCKET_FEATURES,
 }
 REQUEST_COLUMNS = frozenset(ACCESS_LOG_FIELDS) | frozenset(DERIVED_COLUMNS) | frozenset(FEATURE_COLUMNS)
 
@@ -72,6 +80,8 @@ SIGNALS: dict[str, str] = {
     "access_logs": "access-log lines were read",
     "execution_logging": "REST/WebSocket execution logging level (OFF, ERROR, INFO) or empty",
     "missing_field_count": "access-log fields the stage's format lacks",
+    "logs_unreadable": "the access logs could not be read (a call was denied, throttled or failed)",
+    "logs_unreadable_reason": "why, naming the call (e.g. AccessDenied: logs:FilterLogEvents)",
     "blind_spot_count": "conclusions the evidence could not reach",
     "blind_spot_summary": "what could not be concluded, in one line",
     "logging_format_hint": "the access-log format to set (apigwops recommended format for this API type)",
@@ -97,6 +107,13 @@ SIGNALS: dict[str, str] = {
     "function_timeout_above_integration": "the function's timeout is longer than the integration timeout",
     "timeout_backend": "what did not answer in time: 'Lambda function <name>' or 'the backend behind <route>'",
     "timeout_advice": "what to change about the function's timeout, in one sentence",
+    # WebSocket (metrics §6.3, functions' logs)
+    "ws_connect_count": "WebSocket ConnectCount (Sum): messages sent to the $connect integration",
+    "ws_message_count": "WebSocket MessageCount (Sum): messages from or to clients",
+    "ws_client_errors": "WebSocket ClientError (Sum): 4XX answered by API Gateway before the integration",
+    "ws_integration_errors": "WebSocket IntegrationError (Sum): 4XX/5XX answers from the integration",
+    "ws_execution_errors": "WebSocket ExecutionError (Sum): errors calling the integration",
+    "ws_gone_posts": "functions' log lines where PostToConnection met a gone connection (410 GoneException)",
     # WAF
     "web_acl_arn": "web ACL associated with the stage",
     "waf_blocked": "WAF BLOCK records (logs or samples) or BlockedRequests",
@@ -176,6 +193,10 @@ SIGNALS: dict[str, str] = {
     "matched_overhead_p50_ms": "median gateway overhead of matched requests",
     "timeout_ms": "integration timeout of the top route",
     "exec_log_lines": "execution-log lines of matched requests that the match named",
+    "matched_connections": "WebSocket: distinct connections among matched events",
+    "matched_idle_p50_s": "WebSocket: median seconds idle before the matched disconnects",
+    "matched_connected_p50_s": "WebSocket: median connection age at the matched disconnects",
+    "top_close_code": "WebSocket: most common close code the $disconnect function logged",
     "first_seen": "first matched request (ISO 8601)",
     "last_seen": "last matched request (ISO 8601)",
 }

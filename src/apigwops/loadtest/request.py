@@ -35,6 +35,7 @@ from apigwops.loadtest.target import (
     resolve_target,
     sandbox_key,
     usage_plan_throttle,
+    websocket_routes,
 )
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ class RunFlags:
     html: Path | None = None
     locust_config: bool = True  # read LOCUST_* and locust.conf (--no-locust-config: don't)
     sources: dict[str, str] = field(default_factory=dict)  # field -> where a non-default value came from
+    token_in_query: bool = False  # websocket: the token as the `token` query parameter, not a header
 
 
 def parse_route(text: str) -> list[str]:
@@ -117,8 +119,28 @@ def _throttle(runtime: Runtime, flags: RunFlags, api_key: str | None, target: Ta
     )
 
 
-def _params(flags: RunFlags, throttle: tuple[float, float] | None, duration_s: float) -> dict[str, Any]:
+def parse_ws_route(text: str) -> str:
+    """A WebSocket route key as the API names it: `sendmessage`, `$default` (no spaces, no `$connect`)."""
+    key = text.strip()
+    if not key or any(c.isspace() for c in key) or key in ("$connect", "$disconnect"):
+        raise UsageError(
+            f"malformed --route {text!r} for the websocket scenario: a route key such as 'sendmessage' or "
+            "'$default' ($connect and $disconnect are run by every connection)"
+        )
+    return key
+
+
+def _params(
+    flags: RunFlags, throttle: tuple[float, float] | None, duration_s: float, websocket: bool = False
+) -> dict[str, Any]:
     """What the shipped scenarios read through `apigwops_plugin.params()`."""
+    if websocket:
+        return {
+            "ws_routes": [parse_ws_route(r) for r in flags.routes],
+            "token_in_query": flags.token_in_query,
+            "users": flags.users,
+            "duration_s": duration_s,
+        }
     routes = [parse_route(r) for r in flags.routes] or [["GET", "/"]]
     params: dict[str, Any] = {"routes": routes, "users": flags.users, "duration_s": duration_s}
     if throttle is not None:
@@ -269,8 +291,11 @@ def build_request(runtime: Runtime, flags: RunFlags) -> LoadtestRequest:
     duration = parse_run_time(flags.run_time)
     limits = limits_from(flags)
     locustfile, scenario = resolve(_pick_scenario(flags))
+    websocket = scenario is not None and scenario.name == "websocket"
     for route in flags.routes:
-        parse_route(route)  # fail fast, before any AWS call
+        (parse_ws_route if websocket else parse_route)(route)  # fail fast, before any AWS call
+    if flags.token_in_query and not websocket:
+        raise UsageError("--token-in-query is for the websocket scenario (browsers cannot set headers there)")
     if flags.tier and (flags.api_key or flags.api_key_env):
         raise UsageError("--tier picks the sandbox key for that tier; do not combine it with --api-key")
     headers, api_key = auth_headers(
@@ -317,7 +342,16 @@ def build_request(runtime: Runtime, flags: RunFlags) -> LoadtestRequest:
     default_route = False
     if not flags.routes and (scenario is None or scenario.name in ("smoke", "ramp", "soak")):
         default_route = _choose_routes(runtime, flags, target) and scenario is not None
-    plan.params = _params(flags, throttle, duration)
+    if websocket and not flags.routes and target.api_id and target.api_type == "WEBSOCKET":
+        keys, reason = websocket_routes(runtime, target)
+        if keys:
+            runtime.progress.step(f"WebSocket routes from the API: {', '.join(keys)}")
+            flags.routes = keys
+        else:
+            runtime.progress.warn(
+                f"could not list the API's routes ({reason}); sending one ping per connection"
+            )
+    plan.params = _params(flags, throttle, duration, websocket)
     if throttle and duration < throttle[1] / throttle[0] + 2:
         runtime.progress.warn(
             f"tier-limits: {duration:g}s is short for burst {throttle[1]:g} at {throttle[0]:g}/s; "
@@ -358,7 +392,7 @@ def run_as_worker(flags: RunFlags, master_host: str | None) -> int:
         spawn_rate=1,
         duration_s=1,
         headers=headers,
-        params=_params(flags, None, 0.0),
+        params=_params(flags, None, 0.0, scenario is not None and scenario.name == "websocket"),
         tls_verify=not flags.insecure,
     )
     env = locust_env(plan, Path(os.devnull))

@@ -12,7 +12,7 @@ from typing import Any
 
 from apigwops.loadtest.checks import REQUESTS_CHECK, CheckResult, judge_requests
 from apigwops.loadtest.cpu import CpuReport
-from apigwops.loadtest.slo import Slo, SloResult, judge
+from apigwops.loadtest.slo import Slo, SloResult, endpoint_measures, judge
 from apigwops.loadtest.stats import Totals
 
 SUMMARY_FORMAT = "apigwops-loadtest-summary/1"
@@ -53,7 +53,7 @@ class LoadtestReport:
     def rejudge(self, slos: list[Slo], *, exclude_ramp: bool) -> None:
         """Judge again with other gates (`loadtest check`); scenario checks keep their verdicts."""
         self.judged_on = "steady" if exclude_ramp and self.steady is not None else "whole"
-        self.slos = judge(slos, self.judged.measured())
+        self.slos = judge(slos, {**self.judged.measured(), **endpoint_measures(self.endpoints)})
         self.checks = with_requests_check(
             [c for c in self.checks if c.id != REQUESTS_CHECK], self.judged, slos_given=bool(slos)
         )

@@ -18,7 +18,7 @@ from apigwops.loadtest.config import RunPlan
 from apigwops.loadtest.cpu import CpuReport
 from apigwops.loadtest.result import LoadtestReport, with_requests_check
 from apigwops.loadtest.scenarios import Scenario
-from apigwops.loadtest.slo import Slo, judge
+from apigwops.loadtest.slo import Slo, endpoint_measures, judge
 from apigwops.loadtest.stats import LocustRun, Totals, parse_result
 from apigwops.loadtest.target import Target
 
@@ -114,26 +114,27 @@ def build_report(
         "ended": _iso(run.ended),
         "ramp_ended": _iso(run.ramp_end) if run.ramp_end else None,
     }
+    endpoints: list[dict[str, Any]] = [
+        {
+            "method": e.method,
+            "name": e.name,
+            "requests": e.requests,
+            "failures": e.failures,
+            "latency_ms": e.latency_ms,
+        }
+        for e in run.by_name
+    ]
     return LoadtestReport(
         run=run_info,
         whole=run.whole,
         steady=run.steady,
         judged_on=judged_on,
-        slos=judge(request.slos, judged.measured()),
+        slos=judge(request.slos, {**judged.measured(), **endpoint_measures(endpoints)}),
         checks=with_requests_check(
             scenario_checks(request.scenario, run, request.throttle), judged, slos_given=bool(request.slos)
         ),
         cpu=cpu,
-        endpoints=[
-            {
-                "method": e.method,
-                "name": e.name,
-                "requests": e.requests,
-                "failures": e.failures,
-                "latency_ms": e.latency_ms,
-            }
-            for e in run.by_name
-        ],
+        endpoints=endpoints,
         errors=sorted(run.errors, key=lambda e: -int(e.get("occurrences", 0)))[:MAX_ERRORS_REPORTED],
         series=run.series,
         notes=notes,

@@ -17,8 +17,11 @@ from dataclasses import dataclass
 
 from apigwops.errors import UsageError
 
-LATENCY_METRICS = ("p50", "p90", "p95", "p99")
-RATE_METRICS = ("error_rate", "status_429")
+# WebSocket runs (the websocket scenario's `connect` and `round-trip` requests): the share of connects that
+# succeeded and the message round-trip percentiles, judged on the whole run's per-request stats.
+ROUNDTRIP_METRICS = ("roundtrip_p50", "roundtrip_p90", "roundtrip_p95", "roundtrip_p99")
+LATENCY_METRICS = ("p50", "p90", "p95", "p99", *ROUNDTRIP_METRICS)
+RATE_METRICS = ("error_rate", "status_429", "connect_success")
 METRICS = (*LATENCY_METRICS, *RATE_METRICS, "rps")
 
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -31,7 +34,10 @@ _EXPR = re.compile(
     r"^\s*(?:p\((?P<k6>\d+)\)|(?P<metric>[a-z0-9_]+))\s*(?P<op><=|>=|<|>)\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|%|/s)?\s*$",
     re.IGNORECASE,
 )
-GRAMMAR = "'p50|p90|p95|p99 < N ms' (or k6's 'p(95)<N'), 'error_rate < N%', 'status_429 < N%' or 'rps > N'"
+GRAMMAR = (
+    "'p50|p90|p95|p99 < N ms' (or k6's 'p(95)<N'), 'error_rate < N%', 'status_429 < N%', 'rps > N', or for "
+    "the websocket scenario 'connect_success > N%' and 'roundtrip_p50|p90|p95|p99 < N ms'"
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,25 @@ def parse_slo(text: str) -> Slo:
 def parse_slos(texts: Iterable[str]) -> list[Slo]:
     """All expressions; a comma-separated list in one flag is accepted too (handy in CI variables)."""
     return [parse_slo(part) for text in texts for part in text.split(",") if part.strip()]
+
+
+def endpoint_measures(endpoints: Iterable[dict[str, object]]) -> dict[str, float | None]:
+    """`connect_success` and `roundtrip_pNN` from the run's per-request-name stats (the websocket scenario
+    names its requests `connect` and `round-trip`); absent names measure None, so their gates fail."""
+    by_name = {str(e.get("name")): e for e in endpoints}
+    values: dict[str, float | None] = dict.fromkeys(("connect_success", *ROUNDTRIP_METRICS))
+    connect = by_name.get("connect")
+    if connect is not None:
+        requests = int(str(connect.get("requests") or 0))
+        failures = int(str(connect.get("failures") or 0))
+        values["connect_success"] = round(100.0 * (requests - failures) / requests, 4) if requests else None
+    trip = by_name.get("round-trip")
+    latency = trip.get("latency_ms") if trip is not None else None
+    if isinstance(latency, dict):
+        for metric in ROUNDTRIP_METRICS:
+            value = latency.get(metric.removeprefix("roundtrip_"))
+            values[metric] = None if value is None else float(value)
+    return values
 
 
 def judge(slos: Iterable[Slo], measured: dict[str, float | None]) -> list[SloResult]:

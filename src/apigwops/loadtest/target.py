@@ -39,8 +39,13 @@ def mask(secret: str) -> str:
 
 
 def check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https", "ws", "wss") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https", "ws", "wss") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:  # an unclosed IPv6 bracket ('http://[::1'), a bad port
+        valid = False
+    if not valid:
         raise UsageError(f"--url must be an absolute http(s):// or ws(s):// URL, got {url!r}")
     return url.rstrip("/")
 
@@ -198,3 +203,19 @@ def discover_routes(runtime: Runtime, target: Target) -> tuple[list[str], str | 
         service = profile(target.api_type).control_plane
         return [], skip_reason(exc, service)
     return sorted(set(routes)), None
+
+
+def websocket_routes(runtime: Runtime, target: Target) -> tuple[list[str], str | None]:
+    """A WebSocket API's route keys for the websocket scenario (`$connect`/`$disconnect` run on every
+    connection, so they are left out); ([], reason) when they cannot be read."""
+    from apigwops.aws.errors import skip_reason
+    from apigwops.aws.paging import all_items
+
+    if not target.api_id:
+        return [], "no API id"
+    try:
+        items = all_items(runtime.aws.client("apigatewayv2"), "get_routes", "Items", ApiId=target.api_id)
+        keys = {str(item.get("RouteKey", "")) for item in items}
+    except Exception as exc:  # botocore errors: one ping per connection, with the reason
+        return [], skip_reason(exc, "apigatewayv2")
+    return sorted(k for k in keys if k and k not in ("$connect", "$disconnect")), None

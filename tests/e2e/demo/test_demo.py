@@ -36,3 +36,19 @@ def test_demo_rejects_bad_options_in_one_line() -> None:
     assert len(result.stderr.strip().splitlines()) == 1
     result = run_cli("demo", "--duration", "2s")
     assert result.exit_code == 2
+
+
+def test_demo_websocket_shows_a_websocket_incident() -> None:
+    """`demo --websocket`: chat clients on the WebSocket stage; the authorizer refuses some connects and the
+    handler fails some messages; both are diagnosed from what the stage shipped into moto."""
+    result = run_cli(
+        "-o", "json", "demo", "--websocket", "--duration", "10s", "--onset-after", "4s", "-u", "4", timeout=180
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["api"]["type"] == "WEBSOCKET"
+    by_id = {f["id"]: f for f in report["findings"]}
+    assert {"ws-connect-authorizer-deny", "lambda-function-error"} <= set(by_id), list(by_id)
+    assert by_id["ws-connect-authorizer-deny"]["symptom"] == "connect"
+    assert by_id["lambda-function-error"]["symptom"] == "message"
+    assert "stopping the sandbox" in result.stderr

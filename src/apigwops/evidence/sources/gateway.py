@@ -25,10 +25,12 @@ EXECUTION_LOG_REGEX = (
 )
 # Lambda lines worth reading, every generation (§15.1-15.3): text platform lines (REPORT with `Status:` and
 # `Error Type:`, INIT_REPORT, SnapStart's RESTORE_*), the old `Task timed out` line, error lines, and the JSON
-# log format's platform records and ERROR/FATAL application lines. Python `re` and Insights read it alike.
+# log format's platform records and ERROR/FATAL application lines; and the close code a WebSocket `$disconnect`
+# function logs from its event (`requestContext.disconnectStatusCode`: no access-log variable carries it;
+# diagnose/websocket.py). Python `re` and Insights read it alike.
 LAMBDA_LOG_REGEX = (
     r"^(START|END|REPORT|INIT_START|INIT_REPORT|RESTORE_START|RESTORE_REPORT) |Task timed out|Status: |"
-    r'ERROR|FATAL|errorMessage|errorType|Runtime\.|Error: |"type"\s*:\s*"platform\.'
+    r'ERROR|FATAL|errorMessage|errorType|Runtime\.|Error: |"type"\s*:\s*"platform\.|disconnectStatusCode'
 )
 
 

@@ -62,8 +62,11 @@ ACCESS_LOG_FORMAT = (
         f'"{key}":"$context.{var}"'
         for key, var in (
             *WEBSOCKET.recommended_format,
-            ("requestTime", "requestTime"),
-            ("connectedAt", "connectedAt"),
+            *(
+                extra
+                for extra in (("requestTime", "requestTime"), ("connectedAt", "connectedAt"))
+                if extra not in WEBSOCKET.recommended_format  # the profile's format has connectedAt already
+            ),
         )
     )
     + "}"
