@@ -67,6 +67,7 @@ ALLOWED_OPERATIONS: dict[str, dict[str, str]] = {
         "GetMetricStatistics": "cloudwatch:GetMetricStatistics",
         "ListMetrics": "cloudwatch:ListMetrics",
         "DescribeAlarms": "cloudwatch:DescribeAlarms",
+        "DescribeAlarmHistory": "cloudwatch:DescribeAlarmHistory",
     },
     "logs": {
         "DescribeLogGroups": "logs:DescribeLogGroups",
