@@ -171,3 +171,29 @@ def test_no_route_answer_and_metrics(authority: TokenAuthority) -> None:
     assert all("Route" not in dict(dims) for dims, _ in client_errors)
     assert sum(v for name, _, v in sink.metrics if name == "MessageCount") == 2 * 2  # in + out, on both sets
     assert any(group == groups["execution"] and "Starting authorizer" in m for group, m in sink.logs)
+
+
+def test_integration_timeout_leaves_the_response_values_empty(authority: TokenAuthority) -> None:
+    """§15.5: on an integration timeout API Gateway never got the function's answer, so the access-log values
+    taken from that answer (the Lambda request id, the integration statuses) render `-`; the error is written."""
+    stage, events = make_stage(authority)
+    answer = stage.connect("/prod", "", {"authorization": authority.mint()}, "127.0.0.1")
+    conn = stage.opened(answer.connection_id, lambda _: None, lambda *_: None)
+    stage.faults.replace({"lambda-timeout": 1.0})  # after the connect: the message times out
+    reply = json.loads(stage.message(conn, '{"action":"sendmessage","data":"x"}')[0])
+    assert reply["message"] == "Endpoint request timed out"
+    timed_out = events[-1]
+    assert timed_out.invocation is not None  # the function did run (its log has the invocation) ...
+    record = json.loads(render_access_log(facts.ACCESS_LOG_FORMAT, timed_out.context | {"status": "504"}))
+    # ... but nothing from its response reaches the access log
+    assert (
+        record["integrationRequestId"],
+        record["integrationStatus"],
+        record["integrationServiceStatus"],
+    ) == (
+        "-",
+        "-",
+        "-",
+    )
+    assert record["integrationError"] == "Execution failed due to a timeout error"
+    assert record["integrationLatency"] == str(facts.INTEGRATION_TIMEOUT_MS)
