@@ -42,6 +42,7 @@ class WsCase:
 
 
 CASES = [
+    WsCase("ws-connect-throttled", "ws-connect-throttled", "connect", "connects"),
     WsCase("ws-connect-deny", "ws-connect-authorizer-deny", "connect", "connects"),
     WsCase("ws-connect-error", "ws-connect-integration-error", "connect", "connects"),
     WsCase("ws-no-route", "ws-route-not-found", "message", "messages"),

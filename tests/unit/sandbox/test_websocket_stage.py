@@ -197,3 +197,22 @@ def test_integration_timeout_leaves_the_response_values_empty(authority: TokenAu
     )
     assert record["integrationError"] == "Execution failed due to a timeout error"
     assert record["integrationLatency"] == str(facts.INTEGRATION_TIMEOUT_MS)
+
+
+def test_connect_throttled_fault_answers_as_the_connection_rate_does(authority: TokenAuthority) -> None:
+    """`ws-connect-throttled` refuses the handshake exactly as the real new-connection limiter (C76): same status,
+    body and access-log values, no authorizer call, no ConnectCount."""
+    faulty, events = make_stage(authority, {"ws-connect-throttled": 1.0})
+    answer = faulty.connect("/prod", "", {"authorization": authority.mint()}, "127.0.0.1")
+    limited, limited_events = make_stage(authority, rate=0)
+    over = limited.connect("/prod", "", {"authorization": authority.mint()}, "127.0.0.1")
+    assert (
+        (answer.status, answer.body)
+        == (over.status, over.body)
+        == (429, json.dumps({"message": "Too Many Requests"}))
+    )
+    ours, theirs = events[-1], limited_events[-1]
+    assert (ours.status, ours.connect_count, ours.authorizer_invocation) == (429, False, None)
+    assert {k: v for k, v in ours.context.items() if k.startswith("error.")} == {
+        k: v for k, v in theirs.context.items() if k.startswith("error.")
+    }

@@ -134,8 +134,10 @@ class WsStage:
         if path.rstrip("/") != f"/{c.STAGE}":
             # Not the stage's URL: API Gateway answers 403 before any route [INF]; nothing is logged for the stage.
             return ConnectAnswer(403, cid, json.dumps({"message": "Forbidden"}))
-        if not self._limiter.take():
+        if self.faults.hit("ws-connect-throttled") or not self._limiter.take():
             # Over the account's new-connection rate (C76): 429 at the handshake [INF: the symptom is unconfirmed].
+            # The quota is per account and Region across all WebSocket APIs, so the `ws-connect-throttled` fault
+            # stands for other clients of the account having taken this second's share; the answer is the same.
             return self._reject(ev, 429, "Too Many Requests", "THROTTLED")
         answer = self._authorize(ev, query, headers)
         if answer is not None:
