@@ -53,6 +53,7 @@ FAULTS: dict[str, str] = {
     "ws-no-route": 'messages match no route and there is no $default ({"message": "Forbidden", ...})',
     "ws-message-too-large": "the client's message is over 128 KB or a frame over 32 KB (close 1009)",
     "ws-stale-connection": "the function posts to a connection that is gone (410 GoneException)",
+    "ws-connection-duration-limit": "connections opened 2 hours ago are closed at the 2-hour maximum (1001)",
     "ws-idle-disconnects": "connections go quiet past the 10-minute idle timeout and are closed (1001)",
 }
 

@@ -216,3 +216,20 @@ def test_connect_throttled_fault_answers_as_the_connection_rate_does(authority: 
     assert {k: v for k, v in ours.context.items() if k.startswith("error.")} == {
         k: v for k, v in theirs.context.items() if k.startswith("error.")
     }
+
+
+def test_duration_limit_fault_opens_the_connection_two_hours_back(authority: TokenAuthority) -> None:
+    """`ws-connection-duration-limit`: the CONNECT is written 2 hours back (C74) and every later event carries
+    that `connectedAt`, so the DISCONNECT is at least 2 hours after it, as AWS logs a connection at its maximum."""
+    stage, events = make_stage(authority, {"ws-connection-duration-limit": 1.0})
+    answer = stage.connect("/prod", "", {"authorization": authority.mint()}, "127.0.0.1")
+    conn = stage.opened(answer.connection_id, lambda _: None, lambda *_: None)
+    assert conn.duration_fault
+    stage.message(conn, '{"action":"sendmessage","data":"x"}')
+    stage.closed(conn, facts.CLOSE_GOING_AWAY, "Going away")
+    connect, message, disconnect = events[-3:]
+    assert [e.event_type for e in (connect, message, disconnect)] == ["CONNECT", "MESSAGE", "DISCONNECT"]
+    connected_at = int(connect.context["connectedAt"])
+    assert connected_at == int(connect.context["requestTimeEpoch"]) == int(connect.start_s * 1000)
+    assert {message.context["connectedAt"], disconnect.context["connectedAt"]} == {str(connected_at)}
+    assert disconnect.start_s * 1000 - connected_at >= facts.MAX_CONNECTION_S * 1000
