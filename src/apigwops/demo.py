@@ -4,8 +4,9 @@ Sandbox up (moto's server plus the local stages) → a real Locust run against t
 WebSocket stage, with the websocket scenario and a WebSocket incident), healthy at first,
 then with an incident injected part-way together with a deployment (so there is an onset and a recent
 change to find) → the logs and metrics the stage shipped
-into moto are collected by the same code that reads a real account → diagnosis → teardown. Nothing leaves
-127.0.0.1.
+into moto are collected by the same code that reads a real account → diagnosis → the on-call view: `status`
+over every sandbox stage and `diagnose --alarm` on the 5XXError alarm the incident fired (`demo_oncall.py`)
+→ teardown. Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from apigwops.errors import UsageError
 from apigwops.timewindow import Window
 
 if TYPE_CHECKING:
+    from apigwops.demo_oncall import OncallView
     from apigwops.diagnose.report import Report
     from apigwops.loadtest.result import LoadtestReport
     from apigwops.model import Evidence
@@ -62,6 +64,7 @@ class DemoResult:
     load: LoadtestReport
     evidence: Evidence
     report: Report
+    oncall: OncallView | None = None  # status and the fired alarm's diagnosis
 
 
 def run_demo(runtime: Runtime, plan: DemoPlan) -> DemoResult:
@@ -83,11 +86,14 @@ def run_demo(runtime: Runtime, plan: DemoPlan) -> DemoResult:
             sandbox.flush()
         window = Window(started - timedelta(seconds=2), runtime.clock() + timedelta(seconds=2))
         evidence, report = _diagnose(runtime, sandbox, window, websocket=plan.websocket)
+        from apigwops.demo_oncall import oncall_view
+
         return DemoResult(
             injected=dict(plan.faults),
             load=load,
             evidence=evidence,
             report=report,
+            oncall=oncall_view(_local(runtime, sandbox), sandbox),
         )
     finally:
         progress.step("stopping the sandbox")
@@ -142,15 +148,12 @@ def _drive_traffic(runtime: Runtime, sandbox: Sandbox, plan: DemoPlan) -> Loadte
         onset.cancel()
 
 
-def _diagnose(
-    runtime: Runtime, sandbox: Sandbox, window: Window, *, websocket: bool = False
-) -> tuple[Evidence, Report]:
+def _local(runtime: Runtime, sandbox: Sandbox) -> Runtime:
+    """The runtime with read-only AWS clients on the sandbox's moto."""
     import boto3
 
     from apigwops.aws.session import AwsContext
     from apigwops.aws.settings import AwsSettings
-    from apigwops.diagnose.engine import diagnose
-    from apigwops.evidence.collect import collect_evidence
 
     env = sandbox.env()
     session = boto3.Session(
@@ -159,7 +162,16 @@ def _diagnose(
         region_name=sandbox.region,
     )
     aws = AwsContext(AwsSettings(endpoint_url=sandbox.moto_endpoint, region=sandbox.region), session=session)
-    local = dataclasses.replace(runtime, aws=aws)
+    return dataclasses.replace(runtime, aws=aws)
+
+
+def _diagnose(
+    runtime: Runtime, sandbox: Sandbox, window: Window, *, websocket: bool = False
+) -> tuple[Evidence, Report]:
+    from apigwops.diagnose.engine import diagnose
+    from apigwops.evidence.collect import collect_evidence
+
+    local = _local(runtime, sandbox)
     time.sleep(0.2)  # let the shipper's last batch settle in moto before the reads
     stage = sandbox.websocket if websocket else sandbox.rest
     runtime.progress.step(f"diagnosing {stage.api_name} stage {stage.stage} from what moto holds")

@@ -243,6 +243,9 @@ class StageConfig:
     execution_log_group: str | None = None
     web_acl_arn: str | None = None
     waf_log_group: str | None = None
+    # Why the web ACL's logging configuration could not be read (e.g. "AccessDenied: wafv2:..."); None when
+    # it was read, so that a missing `waf_log_group` means "does not log to CloudWatch Logs" only then.
+    waf_logging_unread: str | None = None
     last_updated: datetime | None = None
 
 

@@ -67,6 +67,7 @@ ALLOWED_OPERATIONS: dict[str, dict[str, str]] = {
         "GetMetricStatistics": "cloudwatch:GetMetricStatistics",
         "ListMetrics": "cloudwatch:ListMetrics",
         "DescribeAlarms": "cloudwatch:DescribeAlarms",
+        "DescribeAlarmHistory": "cloudwatch:DescribeAlarmHistory",
     },
     "logs": {
         "DescribeLogGroups": "logs:DescribeLogGroups",
@@ -105,9 +106,20 @@ ALLOWED_OPERATIONS: dict[str, dict[str, str]] = {
 }
 
 
+def service_of(operation: str, hint: str) -> str:
+    """The service whose operation failed: `hint` (the source's main service) when it has that operation,
+    else the one allowlisted service that has it (waf-metrics asks WAF for its rules, then CloudWatch for
+    `GetMetricData`: a denied call there is `cloudwatch:GetMetricData`, not `wafv2:...`)."""
+    if operation in ALLOWED_OPERATIONS.get(hint, {}):
+        return hint
+    owners = [service for service, ops in ALLOWED_OPERATIONS.items() if operation in ops]
+    return owners[0] if len(owners) == 1 else hint
+
+
 def iam_action(service: str, operation: str) -> str:
     """The IAM action an operation needs, e.g. ('wafv2', 'GetSampledRequests') -> 'wafv2:GetSampledRequests'."""
-    return ALLOWED_OPERATIONS.get(service, {}).get(operation, f"{service}:{operation}")
+    real = service_of(operation, service)
+    return ALLOWED_OPERATIONS.get(real, {}).get(operation, f"{real}:{operation}")
 
 
 def is_allowed(service: str, operation: str) -> bool:
@@ -125,17 +137,33 @@ def least_privilege_policy() -> dict[str, Any]:
     }
 
 
+GUARD_ID = "apigwops-read-only"
+
+
+def refuse_unless_allowed(model: Any, **_: Any) -> None:
+    """The before-call hook: raises `ReadOnlyViolation` for an operation outside the allowlist."""
+    service = model.service_model.service_name
+    if not is_allowed(service, model.name):
+        raise ReadOnlyViolation(
+            f"refused to call {service}:{model.name}: apigwops is read-only and this operation is not "
+            "in its allowlist (apigwops.aws.allowlist)"
+        )
+
+
 def enforce_read_only(client: Any) -> None:
-    """Register a before-call hook on a boto3 client that refuses operations outside the allowlist."""
-    service = client.meta.service_model.service_name
-
-    def _guard(model: Any, **_: Any) -> None:
-        if not is_allowed(service, model.name):
-            raise ReadOnlyViolation(
-                f"refused to call {service}:{model.name}: apigwops is read-only and this operation is not "
-                "in its allowlist (apigwops.aws.allowlist)"
-            )
-
+    """Register the allowlist hook on one boto3 client."""
     client.meta.events.register_first(
-        f"before-call.{client.meta.service_model.service_id.hyphenize()}", _guard
+        f"before-call.{client.meta.service_model.service_id.hyphenize()}",
+        refuse_unless_allowed,
+        unique_id=GUARD_ID,
     )
+
+
+def guard_session(session: Any) -> Any:
+    """Register the allowlist hook on a boto3 session's events, so that every client made from it is guarded.
+
+    Clients copy the session's handlers when they are made, so a caller of the library who takes
+    `AwsContext.session` and makes a client of their own gets a read-only one too.
+    """
+    session.events.register_first("before-call", refuse_unless_allowed, unique_id=GUARD_ID)
+    return session

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from apigwops.aws.allowlist import iam_action
+from apigwops.aws.allowlist import iam_action, service_of
 from apigwops.errors import ApigwopsError, CredentialsError, ServiceError
 
 ACCESS_DENIED_CODES = frozenset(
@@ -133,9 +133,9 @@ def skip_reason(exc: BaseException, service: str, operation: str | None = None) 
     if code in ACCESS_DENIED_CODES:
         return f"AccessDenied: {iam_action(service, op)}"
     if code in THROTTLING_CODES:
-        return f"throttled after retries: {service}:{op}"
+        return f"throttled after retries: {service_of(op, service)}:{op}"
     if code in NOT_IMPLEMENTED_CODES or isinstance(exc, NotImplementedError):
-        return f"not supported by this endpoint: {service}:{op}"
+        return f"not supported by this endpoint: {service_of(op, service)}:{op}"
     known = translate(exc)
     if known is not None:
         return one_line(known.message)

@@ -8,8 +8,10 @@ are I/O-bound: the user waits for the slowest call, not for the sum.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any, TypeVar
+
+from apigwops.workers import DaemonPool
 
 T = TypeVar("T")
 
@@ -35,6 +37,6 @@ def run_all(tasks: Mapping[str, Callable[[], T]], max_workers: int = MAX_WORKERS
     """
     if not tasks:
         return {}
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(tasks)), thread_name_prefix="apigwops") as pool:
+    with DaemonPool(max_workers=min(max_workers, len(tasks)), thread_name_prefix="apigwops") as pool:
         futures = {name: pool.submit(task) for name, task in tasks.items()}
     return futures

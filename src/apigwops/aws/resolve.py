@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -152,6 +152,9 @@ def _resolve_stage(aws: AwsContext, api: _Candidate, stage: str) -> ResolvedApi:
         checks.extend(waf_checks)
 
     stage_config = _stage_config(api, stage, raw_stage, deployments, web_acl_arn, waf_log_group)
+    unread = [c.reason for c in checks if c.id.startswith("config-waf-") and c.status != "ok"]
+    if web_acl_arn and unread:
+        stage_config = replace(stage_config, waf_logging_unread=unread[0])
     info = ApiInfo(
         id=api.id,
         name=api.name,

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from apigwops.aws.allowlist import enforce_read_only
+from apigwops.aws.allowlist import enforce_read_only, guard_session
 from apigwops.aws.config import config_for, resolve_retries
 from apigwops.aws.settings import AwsSettings, check_environment_endpoints
 from apigwops.errors import CredentialsError
@@ -67,7 +67,11 @@ def is_aws_endpoint(url: str | None) -> bool:
 
 
 class AwsContext:
-    """Lazily made session and one cached, read-only client per service; thread-safe."""
+    """Lazily made session and one cached, read-only client per service; thread-safe.
+
+    The library's whole surface is read-only, not only the CLI's: the session handed out (or handed in)
+    carries the allowlist hook on its events, so a client a caller makes from `.session` is guarded too.
+    """
 
     def __init__(
         self,
@@ -86,10 +90,11 @@ class AwsContext:
 
     @property
     def session(self) -> boto3.Session:
+        """The boto3 session; read-only like every client here: any client made from it refuses writes."""
         with self._lock:
             if self._session is None:
                 self._session = make_session(self.settings)
-            return self._session
+            return guard_session(self._session)
 
     @property
     def region(self) -> str:

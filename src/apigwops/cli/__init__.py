@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from apigwops import __version__
-from apigwops.cli import capture, cost, demo, diagnose, iam, loadtest, playbooks, sandbox
+from apigwops.cli import capture, cost, demo, diagnose, iam, loadtest, playbooks, sandbox, status
 from apigwops.cli.context import global_options
 from apigwops.errors import ExitCode, exit_code_for
 from apigwops.runtime import OutputFormat
@@ -111,6 +111,7 @@ def root(
 
 
 diagnose.register(app)
+status.register(app)
 app.add_typer(playbooks.app, name="playbooks")
 app.add_typer(cost.app, name="cost")
 app.add_typer(loadtest.app, name="loadtest")
@@ -121,10 +122,12 @@ iam.register(app)
 
 
 def _print_error(message: str, hint: str | None = None) -> None:
+    from apigwops.terminal import printable
+
     line = f"apigwops: error: {message}"
     if hint:
         line += f" ({hint})"
-    print(line, file=sys.stderr)
+    print(printable(line), file=sys.stderr)
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ import typer
 from apigwops.aws.session import AwsContext
 from apigwops.aws.settings import AwsSettings
 from apigwops.runtime import OutputFormat, Runtime
+from apigwops.terminal import printable
 
 
 @dataclass
@@ -38,8 +39,9 @@ class GlobalOptions:
 
 
 class ConsoleProgress:
-    """Progress on stderr; untrusted text (log lines, AWS messages) printed with markup off. One message is
-    one line (soft wrap): rich would otherwise break it at 80 columns when stderr is not a terminal."""
+    """Progress on stderr; untrusted text (log lines, AWS messages) printed with markup off and control
+    characters escaped (`terminal.printable`). One message is one line (soft wrap): rich would otherwise
+    break it at 80 columns when stderr is not a terminal."""
 
     def __init__(self, console: Any, quiet: bool) -> None:
         self._console = console
@@ -47,11 +49,13 @@ class ConsoleProgress:
 
     def step(self, message: str) -> None:
         if not self._quiet:
-            self._console.print(message, markup=False, highlight=False, style="dim", soft_wrap=True)
+            self._console.print(
+                printable(message), markup=False, highlight=False, style="dim", soft_wrap=True
+            )
 
     def warn(self, message: str) -> None:
         self._console.print(
-            f"warning: {message}", markup=False, highlight=False, style="yellow", soft_wrap=True
+            f"warning: {printable(message)}", markup=False, highlight=False, style="yellow", soft_wrap=True
         )
 
 

@@ -36,7 +36,8 @@ def register(app: typer.Typer) -> None:
         """Run the whole loop locally: sandbox with an incident, a short Locust run, a diagnosis, teardown.
 
         Everything stays on 127.0.0.1 (moto's AWS emulator and a local stage that answers like API Gateway).
-        Exit 0 when the demo ran; the diagnosis is printed like 'apigwops diagnose' prints it.
+        Exit 0 when the demo ran; the diagnosis is printed like 'apigwops diagnose' prints it, then (on a
+        terminal) 'apigwops status' over the sandbox and 'apigwops diagnose --alarm' on the alarm that fired.
         """
         from apigwops.cli.context import make_runtime
         from apigwops.cli.diagnose import DIAGNOSIS, render_document
@@ -64,6 +65,10 @@ def register(app: typer.Typer) -> None:
             f"{load.get('rps', 0):.0f} req/s"
         )
         render_document(runtime, result.report.as_json())
+        if result.oncall is not None:
+            from apigwops.demo_oncall import render_oncall
+
+            render_oncall(runtime, result.oncall)
         found = [f.id for f in result.report.findings][:5]
         runtime.progress.step(
             "injected: "

@@ -83,6 +83,15 @@ def register(app: typer.Typer) -> None:
                 "--report", metavar="FILE", help="Also write a self-contained HTML incident report here."
             ),
         ] = None,
+        alarm: Annotated[
+            str | None,
+            typer.Option(
+                "--alarm",
+                metavar="NAME_OR_ARN",
+                help="Start from a CloudWatch alarm: API, stage, symptom and window come from the alarm and its "
+                "state history (--api/--stage/--since/SYMPTOM still win when given).",
+            ),
+        ] = None,
         alarm_level: Annotated[
             list[str] | None,
             typer.Option(
@@ -95,6 +104,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Find why a stage fails or is slow: ranked causes with evidence and the fix.
+
+        Start from the stage (--api, --stage, --since) or from the CloudWatch alarm that paged you (--alarm).
 
         Exit codes: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 bad input.
         """
@@ -115,6 +126,7 @@ def register(app: typer.Typer) -> None:
             latency_threshold_ms=latency_threshold_ms,
             report_file=report_file,
             alarm_level=alarm_level or [],
+            alarm=alarm,
         )
 
 
@@ -145,6 +157,7 @@ def _run(
     latency_threshold_ms: float | None,
     report_file: Path | None,
     alarm_level: list[str],
+    alarm: str | None = None,
 ) -> None:
     from apigwops.cli.context import make_runtime
     from apigwops.diagnose.alarm_levels import resolve_alarm_levels
@@ -162,6 +175,14 @@ def _run(
     levels = resolve_alarm_levels(alarm_level)  # a bad level fails before any AWS call
     runtime = make_runtime(ctx, kind=DIAGNOSIS)
     books = load_playbooks(playbook_dirs)  # a malformed playbook fails before any AWS call
+    target = None
+    if alarm is not None:
+        if bundle is not None:
+            raise UsageError("--alarm reads a live alarm; it cannot be combined with --bundle")
+        from apigwops.alarms.entry import from_alarm
+
+        runtime, target, symptom = from_alarm(runtime, alarm, api, stage, since, start, end, symptom)
+        api, stage = target.api, target.stage
     if bundle is not None:
         from apigwops.evidence.bundle import read_bundle
 
@@ -170,7 +191,9 @@ def _run(
     else:
         if not api or not stage:
             raise UsageError("--api and --stage are required (or --bundle DIR for saved evidence)")
-        window = resolve_window(since=since, start=start, end=end, now=runtime.clock)
+        window = (
+            target.window if target else resolve_window(since=since, start=start, end=end, now=runtime.clock)
+        )
         from apigwops.evidence import collect
 
         evidence = collect.collect_evidence(
@@ -193,6 +216,12 @@ def _run(
         alarm_levels=levels,
     )
     document = report.as_json()
+    if target is not None:
+        from apigwops.alarms.entry import add_alarm
+        from apigwops.render.alarm import render_alarm
+
+        document = add_alarm(document, target)
+        render_alarm(runtime, document["alarm"])
     render_document(runtime, document)
     if report_file is not None:
         _write_html(report_file, document, evidence)
@@ -208,10 +237,7 @@ def render_document(runtime: Runtime, document: dict[str, Any]) -> None:
 
 
 def _write_html(path: Path, document: dict[str, Any], evidence: Evidence) -> None:
-    from apigwops.errors import UsageError
+    from apigwops.outputfiles import write_file
     from apigwops.report.html import render_incident_html
 
-    try:
-        path.write_text(render_incident_html(document, evidence), encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_file(path, render_incident_html(document, evidence))

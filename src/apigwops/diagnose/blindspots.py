@@ -44,16 +44,49 @@ def format_entry(field: str) -> str:
     return json.dumps({key: f"$context.{variable}"})[1:-1].replace(": ", ":")
 
 
+# Log sources whose failure to be read says nothing about the stage's logging.
+LOG_SOURCES = ("access-logs", "execution-logs")
+
+
+def unread_reason(evidence: Evidence, check_id: str) -> str | None:
+    """Why a source could not be read (a denied, throttled, failed or hung call), or None.
+
+    A log group that does not exist is not "unreadable": that is the stage's logging, a blind spot. The
+    collector marks a check whose AWS call failed with `detail["call"]` (the IAM action of that call).
+    """
+    check = evidence.check(check_id)
+    if check is None or check.status == "ok" or not check.detail.get("call"):
+        return None
+    return check.reason or f"{check.status}: {check.detail['call']}"
+
+
+def unreadable_sources(evidence: Evidence) -> list[str]:
+    """One line per log source apigwops could not read: the stage is not blamed for what we could not see."""
+    lines = []
+    for check_id in LOG_SOURCES:
+        reason = unread_reason(evidence, check_id)
+        if reason is not None:
+            lines.append(
+                f"{check_id.replace('-', ' ')} could not be read ({reason}): failures were judged from the "
+                "metrics and sources that could be read; the stage's logging settings were not judged"
+            )
+    return lines
+
+
 def blind_spots(evidence: Evidence, needed: Mapping[str, Sequence[str]], access_logs: bool) -> list[str]:
-    """One line per conclusion the evidence prevented; `needed` maps a missing field/source to finding ids."""
+    """One line per conclusion the evidence prevented; `needed` maps a missing field/source to finding ids.
+
+    Sources that could not be read (see `unreadable_sources`) are not blind spots of the stage: no line here.
+    """
     lines: list[str] = []
     stage = evidence.config.stage
-    if not access_logs and "status" in evidence.missing_fields and not evidence.requests.empty:
+    unread = unread_reason(evidence, "access-logs") is not None
+    if not access_logs and not unread and "status" in evidence.missing_fields and not evidence.requests.empty:
         lines.append(
             f"access log format lacks $context.status: {len(evidence.requests):,} lines could not be classified, "
             f"so failures were counted from metrics only; use {recommended_format(evidence.api.type)}"
         )
-    elif not access_logs:
+    elif not access_logs and not unread:
         check = evidence.check("access-logs")
         why = f" ({check.status}: {check.reason})" if check and check.reason else ""
         where = "is off" if not stage.access_log_destination else "had no lines in the window"
@@ -67,7 +100,10 @@ def blind_spots(evidence: Evidence, needed: Mapping[str, Sequence[str]], access_
         if field in unavailable:  # the API type cannot log it: no format would show it
             continue
         if field == "execution-logs":
-            if not profile(evidence.api.type).execution_logs:
+            if (
+                not profile(evidence.api.type).execution_logs
+                or unread_reason(evidence, "execution-logs") is not None
+            ):
                 continue
             level = stage.logging_level or "OFF"
             setting = (

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from apigwops.apitypes import profile
 from apigwops.diagnose import template
-from apigwops.diagnose.blindspots import blind_spots, recommended_format
+from apigwops.diagnose.blindspots import blind_spots, recommended_format, unreadable_sources
 from apigwops.diagnose.conditions import Coded, MatchContext, evaluate_condition, evaluate_match
 from apigwops.diagnose.features import prepare_requests
 from apigwops.diagnose.impact import WEBSOCKET_SYMPTOMS, family_of, finding_impact, stage_latency
@@ -84,7 +84,7 @@ def diagnose(
         run.playbook(playbook)
     if spots is None:
         spots = blind_spots(evidence, run.needed, bool(signals["access_logs"]))
-    spots = spots + run.unexplained()
+    spots = unreadable_sources(evidence) + spots + run.unexplained()
     findings = sorted(run.best().values(), key=lambda f: f.rank_key)
     return Report(
         api=evidence.api,

@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from apigwops.diagnose.blindspots import unread_reason
 from apigwops.diagnose.triage import Triage
 from apigwops.diagnose.websocket import gone_posts
 from apigwops.model import Evidence, LambdaFunction, Route
@@ -82,6 +83,8 @@ def global_signals(
         "access_logs": not frame.empty,
         "execution_logging": stage.logging_level or None,
         "missing_field_count": len(evidence.missing_fields),
+        "logs_unreadable": unread_reason(evidence, "access-logs") is not None and frame.empty,
+        "logs_unreadable_reason": unread_reason(evidence, "access-logs"),
         "cache_enabled": stage.caching_enabled,
         "stage_throttle_rate": stage.throttle_rate,
         "stage_throttle_burst": stage.throttle_burst,

@@ -80,6 +80,8 @@ SIGNALS: dict[str, str] = {
     "access_logs": "access-log lines were read",
     "execution_logging": "REST/WebSocket execution logging level (OFF, ERROR, INFO) or empty",
     "missing_field_count": "access-log fields the stage's format lacks",
+    "logs_unreadable": "the access logs could not be read (a call was denied, throttled or failed)",
+    "logs_unreadable_reason": "why, naming the call (e.g. AccessDenied: logs:FilterLogEvents)",
     "blind_spot_count": "conclusions the evidence could not reach",
     "blind_spot_summary": "what could not be concluded, in one line",
     "logging_format_hint": "the access-log format to set (apigwops recommended format for this API type)",

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin, get
 
 from apigwops import __version__
 from apigwops.errors import NotFoundError, UsageError
+from apigwops.evidence.bundle_manifest import Manifest, ManifestConfig, ManifestTable, check_manifest
 from apigwops.evidence.redact import Redactor
 from apigwops.inputfiles import load_json
 from apigwops.model import (
@@ -156,7 +157,11 @@ def write_bundle(
 
 def read_manifest(path: Path) -> dict[str, Any]:
     """The checked manifest of the bundle at `path` (its directory or its manifest.json)."""
-    root = _bundle_root(Path(path))
+    return _manifest(_bundle_root(Path(path)))[0]
+
+
+def _manifest(root: Path) -> tuple[dict[str, Any], Manifest]:
+    """The manifest as read and as checked (`bundle_manifest.py` says what is checked)."""
     try:
         manifest = load_json((root / MANIFEST).read_bytes())
     except (OSError, ValueError) as exc:
@@ -172,48 +177,38 @@ def read_manifest(path: Path) -> dict[str, Any]:
             f"apigwops {__version__} reads",
             hint="upgrade apigwops to read it",
         )
-    for key in ("api", "window", "tables", "config"):
-        if not isinstance(manifest.get(key), dict):
-            raise UsageError(f"bundle {root}: {MANIFEST} lacks {key!r}; the bundle is damaged")
-    return manifest
+    return manifest, check_manifest(manifest, f"bundle {root}: {MANIFEST}")
 
 
 def read_bundle(path: Path) -> Evidence:
     """The Evidence saved in a bundle; see the module docstring for what fails and what comes back partial."""
     root = _bundle_root(Path(path))
-    manifest = read_manifest(root)
-    try:
-        api = ApiInfo(**manifest["api"])
-        window = Window(
-            datetime.fromisoformat(manifest["window"]["start"]),
-            datetime.fromisoformat(manifest["window"]["end"]),
-        )
-        checks = [_decode(Check, item) for item in manifest.get("sources", [])]
-        counters = manifest.get("counters", {})
-    except (TypeError, ValueError, KeyError) as exc:
-        raise UsageError(f"bundle {root}: {MANIFEST} is damaged ({_short(exc)})") from None
-    config, token = _read_config(root, manifest["config"])
+    manifest = _manifest(root)[1]
+    api = ApiInfo(**manifest.api.model_dump())
+    window = Window(manifest.window.start, manifest.window.end)
+    checks = [Check(s.id, s.status, s.reason, dict(s.detail)) for s in manifest.sources]
+    config, token = _read_config(root, manifest.config)
     frames: dict[str, Any] = {}
-    optional = [name for name in optional_tables() if name in manifest["tables"]]
+    optional = [name for name in optional_tables() if name in manifest.tables]
     for name in (*TABLES, *optional):
-        entry = manifest["tables"].get(name)
-        file = root / entry["file"] if isinstance(entry, dict) and "file" in entry else None
-        if file is None or not file.is_file():
-            where = entry["file"] if file is not None and isinstance(entry, dict) else f"table {name!r}"
+        entry = manifest.tables.get(name)
+        if entry is None or not (root / entry.file).is_file():
+            where = entry.file if entry is not None else f"table {name!r}"
             checks.append(Check(f"bundle:{name}", "error", f"{where} is missing from the bundle"))
             frames[name] = _empty_table(name) if name in TABLES else None
             continue
         frames[name] = _read_table(root, entry)
+    counters = manifest.counters
     return Evidence(
         api=api,
         window=window,
         config=config,
         token=token,
         checks=checks,
-        missing_fields=frozenset(counters.get("missing_fields", ())),
-        unparsed_lines=int(counters.get("unparsed_lines", 0)),
-        logs_bytes_scanned=int(counters.get("logs_bytes_scanned", 0)),
-        api_calls=int(counters.get("api_calls", 0)),
+        missing_fields=frozenset(counters.missing_fields),
+        unparsed_lines=counters.unparsed_lines,
+        logs_bytes_scanned=counters.logs_bytes_scanned,
+        api_calls=counters.api_calls,
         **frames,
     )
 
@@ -235,15 +230,15 @@ def _bundle_root(path: Path) -> Path:
     return path
 
 
-def _read_config(root: Path, entry: dict[str, Any]) -> tuple[ApiConfig, TokenFinding | None]:
-    name = str(entry.get("file", CONFIG))
+def _read_config(root: Path, entry: ManifestConfig) -> tuple[ApiConfig, TokenFinding | None]:
+    name = entry.file
     try:
         data = (root / name).read_bytes()
     except OSError:
         raise UsageError(
             f"bundle {root}: {name} is missing; the API configuration cannot be replayed"
         ) from None
-    if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+    if hashlib.sha256(data).hexdigest() != entry.sha256:
         raise UsageError(f"bundle {root}: {name} is damaged (its sha256 differs from the manifest)")
     try:
         doc = load_json(data)
@@ -278,21 +273,21 @@ def _write_table(frame: pd.DataFrame, root: Path, name: str, fmt: TableFormat) -
     }
 
 
-def _read_table(root: Path, entry: dict[str, Any]) -> pd.DataFrame:
+def _read_table(root: Path, entry: ManifestTable) -> pd.DataFrame:
     import pandas as pd
 
-    relative = str(entry["file"])
+    relative = entry.file
     try:
         data = (root / relative).read_bytes()
     except OSError as exc:
         raise UsageError(f"bundle {root}: {relative} cannot be read ({exc.strerror or exc})") from None
-    if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+    if hashlib.sha256(data).hexdigest() != entry.sha256:
         raise UsageError(
             f"bundle {root}: {relative} is damaged (truncated or altered: its sha256 differs from the manifest)"
         )
-    columns: dict[str, str] = entry.get("columns", {})
+    columns = dict(entry.columns)
     try:
-        if entry.get("format") == "parquet":
+        if entry.format == "parquet":
             if not _have_pyarrow():
                 raise UsageError(
                     f"bundle {root} holds Parquet tables; install pyarrow (pip install 'apigwops[parquet]')"
@@ -308,10 +303,8 @@ def _read_table(root: Path, entry: dict[str, Any]) -> pd.DataFrame:
         raise
     except Exception as exc:
         raise UsageError(f"bundle {root}: {relative} cannot be read ({_short(exc)})") from None
-    if len(frame) != entry.get("rows"):
-        raise UsageError(
-            f"bundle {root}: {relative} has {len(frame)} rows, the manifest says {entry.get('rows')}"
-        )
+    if len(frame) != entry.rows:
+        raise UsageError(f"bundle {root}: {relative} has {len(frame)} rows, the manifest says {entry.rows}")
     return frame
 
 

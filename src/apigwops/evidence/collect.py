@@ -5,13 +5,14 @@ execution logs, Lambda logs per function, WAF logs, WAF samples and metrics, and
 percentiles on a thread pool (boto3 clients are thread-safe). Each source that fails becomes a `Check`
 (skipped for AccessDenied or an unsupported call, error otherwise) instead of costing the whole report;
 only Ctrl-C, credential problems and bugs end the collection. Ctrl-C reaches the main thread only, so it
-sets a flag the Insights engine polls to stop its queries before the interrupt goes on.
+sets a flag the Insights engine polls to stop its queries, and abandons the calls still in flight (the
+pool's threads are daemons, see `workers.py`) so that the interrupt answers at once.
 """
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import TYPE_CHECKING, Literal
 
 from apigwops.aws.allowlist import iam_action
@@ -30,6 +31,7 @@ from apigwops.evidence.sources import sources_for
 from apigwops.evidence.sources.base import Part, Source, SourceContext
 from apigwops.model import EVIDENCE_TABLES, ApiConfig, ApiInfo, Check, Evidence
 from apigwops.timewindow import Window
+from apigwops.workers import DaemonPool
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -93,7 +95,7 @@ def gather(
     sources = sources_for(ctx)
     runtime.progress.step(f"collecting {len(sources)} evidence sources ({chosen.name} engine for logs)")
     parts: dict[str, Part] = {}
-    pool = ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(sources)), thread_name_prefix="evidence")
+    pool = DaemonPool(max_workers=min(MAX_WORKERS, len(sources)), thread_name_prefix="evidence")
     try:
         futures: dict[Future[Part], str] = {
             pool.submit(_guarded, check_id, service, source, ctx): check_id
@@ -106,8 +108,10 @@ def gather(
             for future in done:
                 parts[futures[future]] = future.result()
     except BaseException:
+        # Ctrl-C: stop the Insights queries, drop what has not started, abandon the calls in flight (daemon
+        # threads), so that the interrupt answers at once instead of after the slowest call.
         cancel.set()
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
     ordered = [parts[check_id] for check_id in sources]
@@ -129,7 +133,7 @@ def _guarded(check_id: str, service: str, source: Source, ctx: SourceContext) ->
         except Exception as inner:  # judging the failure must never cost the other sources either
             reason = one_line(f"{type(exc).__name__}: {exc} ({type(inner).__name__} while reading it)")
             ctx.runtime.progress.warn(f"{check_id}: {reason}")
-            return Part(checks=[Check(check_id, "error", reason)])
+            return Part(checks=[Check(check_id, "error", reason, {"call": service})])
 
 
 def _credentials_problem(exc: BaseException) -> CredentialsError | None:
@@ -152,7 +156,19 @@ def _failed_part(check_id: str, service: str, exc: BaseException, ctx: SourceCon
     if check_id == PERCENTILES_CHECK:  # asked separately precisely so that this may fail alone
         status, reason = "skipped", f"percentiles not available from this endpoint ({reason})"
     ctx.runtime.progress.warn(f"{check_id}: {reason}")
-    return Part(checks=[Check(check_id, status, reason)])
+    call = _failed_call(exc, service)
+    return Part(checks=[Check(check_id, status, reason, {"call": call} if call else {})])
+
+
+def _failed_call(exc: BaseException, service: str) -> str | None:
+    """The IAM action of the AWS call that failed (the service when no operation is known), or None when
+    the source did not fail on a call (a log group that does not exist is an answer, not a failure)."""
+    if error_code(exc) in NOT_FOUND_CODES:
+        return None
+    op = operation_of(exc)
+    if op:
+        return iam_action(service, op)
+    return service if type(exc).__module__.startswith(("botocore", "urllib3")) else None
 
 
 def _emulator_gap(exc: BaseException, service: str, ctx: SourceContext) -> bool:

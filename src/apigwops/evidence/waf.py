@@ -7,13 +7,13 @@ and the clipping is said in the check; rules with sampling off are named rather 
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apigwops.evidence.parse.waflog import sample_rows, waf_frame
 from apigwops.timewindow import Window
+from apigwops.workers import DaemonPool
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -120,7 +120,7 @@ def sampled_requests(client: Any, acl: WebAcl, window: Window, now: datetime) ->
         rows = sample_rows(answer.get("SampledRequests", []), rule_name=rule_name, rule_type=rule_type)
         return rows, int(answer.get("PopulationSize", 0))
 
-    with ThreadPoolExecutor(max_workers=min(8, len(targets)), thread_name_prefix="waf") as pool:
+    with DaemonPool(max_workers=min(8, len(targets)), thread_name_prefix="waf") as pool:
         answers = list(pool.map(one, targets))
     rows = [row for part, _ in answers for row in part]
     return SampledResult(waf_frame(rows), visible, unsampled, sum(n for _, n in answers))

@@ -74,7 +74,11 @@ def resolve(argument: str) -> tuple[Path, Scenario | None]:
             raise UsageError(f"shipped scenario {scenario.name!r} is missing ({path}); reinstall apigwops")
         return path, scenario
     path = Path(argument).expanduser()
-    if path.is_file() and path.suffix == ".py":
+    try:
+        is_locustfile = path.is_file() and path.suffix == ".py"
+    except OSError as exc:  # a name too long for the file system, a path through a file: not a locustfile
+        raise UsageError(f"locustfile {argument[:80]!r} cannot be read: {exc.strerror or exc}") from None
+    if is_locustfile:
         return path.resolve(), None
     if path.suffix == ".py" or "/" in argument:
         raise UsageError(f"locustfile not found: {argument}")

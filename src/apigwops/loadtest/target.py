@@ -39,8 +39,13 @@ def mask(secret: str) -> str:
 
 
 def check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https", "ws", "wss") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https", "ws", "wss") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:  # an unclosed IPv6 bracket ('http://[::1'), a bad port
+        valid = False
+    if not valid:
         raise UsageError(f"--url must be an absolute http(s):// or ws(s):// URL, got {url!r}")
     return url.rstrip("/")
 

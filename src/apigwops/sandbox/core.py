@@ -14,6 +14,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from apigwops.sandbox import constants as c
+from apigwops.sandbox.alarms import AlarmEvaluator
 from apigwops.sandbox.backend import LambdaBackend
 from apigwops.sandbox.config_faults import ConfigFaults
 from apigwops.sandbox.faults import FaultSet
@@ -65,6 +66,7 @@ class Sandbox:
         self._shipper: Shipper | None = None
         self._faults = FaultSet()
         self._config_faults: ConfigFaults | None = None
+        self._alarms: AlarmEvaluator | None = None
 
     @classmethod
     def start(
@@ -178,6 +180,10 @@ class Sandbox:
         self._config_faults = ConfigFaults(self.moto_endpoint, p.rest_api_id, p.http_api_id)
         self._config_faults.apply(self._faults.rates)
         shipper.start()
+        self._alarms = AlarmEvaluator(
+            loopback_client("cloudwatch", self.moto_endpoint, c.REGION), p.rest_api_id, p.http_api_id
+        )
+        self._alarms.start()
         self._control = ControlServer(lambda: self._faults.rates, self.set_faults, self.flush)
         self.control_url = f"http://127.0.0.1:{self._control.port}"
 
@@ -223,6 +229,8 @@ class Sandbox:
         """Ship every pending log line and metric into moto now, synchronously."""
         if self._shipper is not None:
             self._shipper.flush()
+        if self._alarms is not None:
+            self._alarms.evaluate()  # the alarms see what was just shipped
 
     def env(self) -> dict[str, str]:
         """Environment that points the CLI (or the AWS CLI) at this sandbox's moto."""
@@ -241,6 +249,9 @@ class Sandbox:
             self._control = None
         for server in self._servers:
             server.stop()
+        if self._alarms is not None:
+            self._alarms.stop()
+            self._alarms = None
         self._servers = []
         if self._websocket is not None:
             self._websocket.stop()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apigwops.sandbox import constants as c
+from apigwops.sandbox.alarms import provision_alarms
 from apigwops.sandbox.config_faults import add_invoke_permissions
 from apigwops.sandbox.loopback import loopback_client
 
@@ -42,6 +43,7 @@ class Provisioned:
     resource_ids: dict[str, str]  # REST resource path -> resource id
     route_ids: dict[str, str] = field(default_factory=dict)  # HTTP route key -> route id
     log_groups: dict[str, str] = field(default_factory=dict)
+    alarm_names: list[str] = field(default_factory=list)  # the seed's recommended alarms (sandbox/alarms.py)
 
 
 def provision(endpoint: str, stage_urls: dict[str, str]) -> Provisioned:
@@ -62,6 +64,7 @@ def provision(endpoint: str, stage_urls: dict[str, str]) -> Provisioned:
     _log_groups(client("logs"), groups)
     _stage_logging(apig, client("apigatewayv2"), rest_api_id, http_api_id, groups)
     acl_arn, acl_id = _web_acl(client("wafv2"), rest_api_id, groups["waf"])
+    alarm_names = provision_alarms(client("cloudwatch"), rest_api_id, http_api_id)
     return Provisioned(
         rest_api_id=rest_api_id,
         http_api_id=http_api_id,
@@ -79,6 +82,7 @@ def provision(endpoint: str, stage_urls: dict[str, str]) -> Provisioned:
         resource_ids=resource_ids,
         route_ids=route_ids,
         log_groups=groups,
+        alarm_names=alarm_names,
     )
 
 

@@ -121,3 +121,24 @@ def test_an_unimplemented_call_gives_a_one_line_reason(moto_endpoint: str) -> No
     reason = skip_reason(info.value, "apigatewayv2")
     assert "\n" not in reason
     assert reason.startswith("GetAuthorizers failed: 500")
+
+
+def test_a_client_made_from_the_public_session_is_read_only(moto_endpoint: str) -> None:
+    """Issue 13: `AwsContext.session` handed out an unguarded session; a library caller created an API with it."""
+    aws = AwsContext(AwsSettings(endpoint_url=moto_endpoint))
+    own = aws.session.client("apigateway", endpoint_url=moto_endpoint)
+    with pytest.raises(ReadOnlyViolation, match="refused to call apigateway:CreateRestApi"):
+        own.create_rest_api(name="should-not-exist")
+    with pytest.raises(ReadOnlyViolation, match="refused to call logs:CreateLogGroup"):
+        aws.session.client("logs", endpoint_url=moto_endpoint).create_log_group(logGroupName="x")
+    assert own.get_rest_apis()["items"] == []  # reads still work, and nothing was created
+    writer = boto3.client("apigateway", endpoint_url=moto_endpoint, region_name="us-east-1")
+    assert writer.get_rest_apis()["items"] == []
+
+
+def test_a_session_handed_in_is_guarded_too(moto_endpoint: str) -> None:
+    session = boto3.Session(region_name="us-east-1")
+    aws = AwsContext(AwsSettings(endpoint_url=moto_endpoint), session=session)
+    with pytest.raises(ReadOnlyViolation):
+        aws.session.client("apigateway", endpoint_url=moto_endpoint).create_rest_api(name="x")
+    assert aws.client("apigateway").get_rest_apis()["items"] == []

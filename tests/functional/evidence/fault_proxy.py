@@ -4,12 +4,17 @@ A rule names strings that must all appear in a request (its method and path, hea
 name is in `X-Amz-Target` for JSON protocols, in the path or `Action=` otherwise; a log group name is in the
 body) and what happens to it: `reset` closes the connection with a TCP RST before answering, `garbage`
 answers 200 with a body no AWS parser accepts, `hang` reads the request and never answers (until the proxy
-stops). Every other request goes to moto unchanged.
+stops), `deny` and `throttle` answer the error AWS sends (AccessDeniedException; ThrottlingException, or
+TooManyRequestsException from API Gateway and Lambda) in the request's own protocol: JSON `__type` for JSON
+services, the `x-amzn-ErrorType` header for REST-JSON ones, a CBOR map for CloudWatch's RPC v2 CBOR, an XML
+`ErrorResponse` for query services (botocore's parsers: `botocore/parsers.py`). Every other request goes to
+moto unchanged.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import socket
 import struct
 import threading
@@ -25,7 +30,7 @@ GARBAGE = b"\x00\xff<not-json{{ this is not what AWS answers"
 @dataclass(frozen=True)
 class Rule:
     needles: tuple[str, ...]
-    action: Literal["reset", "garbage", "hang"]
+    action: Literal["reset", "garbage", "hang", "deny", "throttle"]
 
 
 class FaultProxy:
@@ -60,6 +65,10 @@ class FaultProxy:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (its read timeout ended a hang) is expected: no traceback on stderr, where
+        the tests look for apigwops's own."""
 
 
 def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
@@ -111,6 +120,57 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             proxy.released.wait()
             self.close_connection = True
 
+        def _deny(self) -> None:
+            self._aws_error(
+                403, "AccessDeniedException", "User: arn:aws:iam::123456789012:user/ci is not authorized"
+            )
+
+        def _throttle(self) -> None:
+            rest = "X-Amz-Target" not in self.headers and "rpc-v2-cbor" not in self.headers.get(
+                "smithy-protocol", ""
+            )
+            form = "x-www-form-urlencoded" in self.headers.get("Content-Type", "")
+            if rest and not form:  # API Gateway and Lambda throttle with 429 TooManyRequestsException
+                self._aws_error(429, "TooManyRequestsException", "Too Many Requests")
+            else:
+                self._aws_error(400, "ThrottlingException", "Rate exceeded")
+
+        def _aws_error(self, status: int, code: str, message: str) -> None:
+            headers = {"x-amzn-RequestId": "fault-proxy", "x-amzn-ErrorType": code}
+            if "rpc-v2-cbor" in self.headers.get("smithy-protocol", ""):
+                body = _cbor_map({"__type": code, "message": message})
+                headers.update({"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"})
+            elif "x-www-form-urlencoded" in self.headers.get("Content-Type", ""):
+                body = (
+                    f"<ErrorResponse><Error><Type>Sender</Type><Code>{code.removesuffix('Exception')}</Code>"
+                    f"<Message>{message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>"
+                ).encode()
+                headers["Content-Type"] = "text/xml"
+            else:
+                body = json.dumps({"__type": code, "message": message}).encode()
+                headers["Content-Type"] = self.headers.get("Content-Type") or "application/json"
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
 
     return Handler
+
+
+def _cbor_map(items: dict[str, str]) -> bytes:
+    """A CBOR map of short text strings (RFC 8949 §3.1: major type 5 map, major type 3 text)."""
+
+    def text(value: str) -> bytes:
+        data = value.encode()
+        if len(data) < 24:
+            return bytes([0x60 + len(data)]) + data
+        if len(data) < 256:
+            return bytes([0x78, len(data)]) + data
+        return bytes([0x79]) + len(data).to_bytes(2, "big") + data
+
+    assert len(items) < 24
+    return bytes([0xA0 + len(items)]) + b"".join(text(k) + text(v) for k, v in items.items())

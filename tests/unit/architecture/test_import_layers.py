@@ -46,6 +46,9 @@ LAYERS = (
             "apigwops.resources",
             "apigwops.buckets",
             "apigwops.inputfiles",
+            "apigwops.outputfiles",  # battery: --report written whole
+            "apigwops.terminal",  # battery: untrusted text escaped for the terminal
+            "apigwops.workers",  # battery: the daemon-thread pool (aws.paging and evidence use it)
         ),
     ),
 )

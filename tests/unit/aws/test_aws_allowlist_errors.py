@@ -165,3 +165,13 @@ def test_html_error_pages_become_one_line() -> None:
     assert long is not None
     assert len(long.message) < 350
     assert "\n" not in long.message
+
+
+def test_a_denied_call_names_the_service_that_owns_it() -> None:
+    """Issue 13: waf-metrics (a WAF source) calls CloudWatch; 'wafv2:GetMetricData' is no IAM action."""
+    denied = bx.ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "GetMetricData")
+    assert skip_reason(denied, "wafv2") == "AccessDenied: cloudwatch:GetMetricData"
+    throttled = bx.ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "GetMetricData")
+    assert skip_reason(throttled, "wafv2") == "throttled after retries: cloudwatch:GetMetricData"
+    assert iam_action("wafv2", "GetWebACL") == "wafv2:GetWebACL"
+    assert iam_action("apigateway", "GetStages") == "apigateway:GET"

@@ -201,3 +201,58 @@ def test_unwritable_destination_is_a_usage_error(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(UsageError, match="cannot write the bundle"):
         write_bundle(make_evidence(n_requests=5), blocker / "b")
+
+
+def _edit_manifest(bundle: Path, edit: object) -> None:
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    edit(manifest)  # type: ignore[operator]
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _swap_window(m: dict[str, dict[str, str]]) -> None:
+    m["window"]["start"], m["window"]["end"] = m["window"]["end"], m["window"]["start"]
+
+
+# Issue 13: each of these raised AttributeError/TypeError (exit 255) or was accepted (SOAP, start after end).
+MANIFEST_DAMAGE = [
+    ("counters-list", lambda m: m.update(counters=[1, 2]), "counters: Input should be a valid dictionary"),
+    ("counters-text", lambda m: m["counters"].update(unparsed_lines="abc"), "counters.unparsed_lines:"),
+    ("counters-negative", lambda m: m["counters"].update(api_calls=-1), "counters.api_calls:"),
+    ("file-5", lambda m: m["tables"]["requests"].update(file=5), "tables.requests.file: Input should be a"),
+    ("file-outside", lambda m: m["tables"]["waf"].update(file="../x"), "tables.waf.file: must be a relative"),
+    ("file-absolute", lambda m: m["config"].update(file="/etc/passwd"), "config.file: must be a relative"),
+    (
+        "naive-start",
+        lambda m: m["window"].update(start="2026-11-24T01:00:00"),
+        "window.start: Input should have",
+    ),
+    ("start-after-end", _swap_window, "window: start 2026-11-24T01:30:00+00:00 is not before end"),
+    (
+        "soap",
+        lambda m: m["api"].update(type="SOAP"),
+        "api.type: Input should be 'REST', 'HTTP' or 'WEBSOCKET'",
+    ),
+    ("api-id-number", lambda m: m["api"].update(id=5), "api.id: Input should be a valid string"),
+    ("rows-text", lambda m: m["tables"]["requests"].update(rows="50"), "tables.requests.rows:"),
+    ("format-csv", lambda m: m["tables"]["requests"].update(format="csv"), "tables.requests.format:"),
+    ("sources-text", lambda m: m.update(sources="x"), "sources: Input should be a valid list"),
+    ("source-status", lambda m: m["sources"][0].update(status="fine"), "sources.0.status:"),
+    ("api-missing", lambda m: m.pop("api"), "api: Field required"),
+]
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"), [c[1:] for c in MANIFEST_DAMAGE], ids=[c[0] for c in MANIFEST_DAMAGE]
+)
+def test_damaged_manifest_field_is_one_clear_error(bundle: Path, damage: object, message: str) -> None:
+    _edit_manifest(bundle, damage)
+    with pytest.raises(UsageError) as info:
+        read_bundle(bundle)
+    assert info.value.message.startswith(f"bundle {bundle}: manifest.json is damaged: ")
+    assert message in info.value.message
+    assert "\n" not in info.value.message
+
+
+def test_unknown_manifest_keys_are_ignored(bundle: Path) -> None:
+    _edit_manifest(bundle, lambda m: m.update(future={"x": 1}) or m["api"].update(owner="team-a"))
+    assert len(read_bundle(bundle).requests) == 50

@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from apigwops.evidence.logs.engine import AccessLogResult, EngineName, LogEvents
 from apigwops.progress import NullProgress, Progress
 from apigwops.timewindow import Window
+from apigwops.workers import DaemonPool
 
 if TYPE_CHECKING:
     from apigwops.evidence.parse.logformat import AccessLogFormat
@@ -68,7 +68,7 @@ class ScanEngine:
         slices = split_window(window, slice_seconds=self._slice_seconds, max_slices=self._max_workers)
         budget = max(1, (limit or self._max_events) // len(slices))
         pattern = re.compile(regex) if regex is not None else None
-        with ThreadPoolExecutor(max_workers=len(slices), thread_name_prefix="scan") as pool:
+        with DaemonPool(max_workers=len(slices), thread_name_prefix="scan") as pool:
             parts = list(pool.map(lambda part: self._scan(group, part, budget, pattern), slices))
         events = LogEvents()
         for part in parts:

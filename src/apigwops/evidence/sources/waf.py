@@ -23,6 +23,10 @@ def waf_logs(ctx: SourceContext) -> Part:
     stage = ctx.config.stage
     if not stage.web_acl_arn:
         return skipped("waf-logs", NO_WEB_ACL)
+    if not stage.waf_log_group and stage.waf_logging_unread:  # unknown: say why, never guess "no logging"
+        return skipped(
+            "waf-logs", f"the web ACL's logging configuration could not be read ({stage.waf_logging_unread})"
+        )
     if not stage.waf_log_group:
         return skipped("waf-logs", "the web ACL does not log to CloudWatch Logs (aws-waf-logs-*)")
     events = ctx.engine.read_events(stage.waf_log_group, ctx.window, regex=WAF_LOG_REGEX)
