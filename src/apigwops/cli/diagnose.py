@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from apigwops.cli.options import EndOpt, OptionalApiOpt, OptionalStageOpt, SinceOpt, StartOpt
+from apigwops.cli.options import AlarmLevelOpt, EndOpt, OptionalApiOpt, OptionalStageOpt, SinceOpt, StartOpt
 
 if TYPE_CHECKING:
     from apigwops.model import Evidence
@@ -92,16 +92,7 @@ def register(app: typer.Typer) -> None:
                 "state history (--api/--stage/--since/SYMPTOM still win when given).",
             ),
         ] = None,
-        alarm_level: Annotated[
-            list[str] | None,
-            typer.Option(
-                "--alarm-level",
-                metavar="KEY=VALUE",
-                help="Alarm level severity is scaled against (repeatable): 5xx-per-5min (10), 4xx-per-5min "
-                "(100), p99-latency-ms (3000), integration-latency-ms (2000); also [diagnose.alarm-levels] "
-                "in apigwops.toml or $APIGWOPS_CONFIG.",
-            ),
-        ] = None,
+        alarm_level: AlarmLevelOpt = None,
     ) -> None:
         """Find why a stage fails or is slow: ranked causes with evidence and the fix.
 

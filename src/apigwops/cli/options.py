@@ -29,3 +29,13 @@ StartOpt = Annotated[
 EndOpt = Annotated[
     str | None, typer.Option("--end", help="Window end (default now): ISO 8601, epoch, or 10m ago.")
 ]
+AlarmLevelOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--alarm-level",
+        metavar="KEY=VALUE",
+        help="Alarm level (repeatable) that diagnose scales severity against and status checks alarms "
+        "against: 5xx-per-5min (10), 4xx-per-5min (100), p99-latency-ms (3000), integration-latency-ms (2000); "
+        "also [diagnose.alarm-levels] in apigwops.toml or $APIGWOPS_CONFIG.",
+    ),
+]

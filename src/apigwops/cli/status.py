@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from apigwops.cli.options import AlarmLevelOpt
+
 if TYPE_CHECKING:
     from apigwops.diagnose.severity import AlarmLevels
     from apigwops.runtime import Runtime
@@ -54,16 +56,7 @@ def register(app: typer.Typer) -> None:
                 "(-o yaml: a CloudFormation template). Nothing is created.",
             ),
         ] = False,
-        alarm_level: Annotated[
-            list[str] | None,
-            typer.Option(
-                "--alarm-level",
-                metavar="KEY=VALUE",
-                help="Threshold of a recommended alarm (repeatable), as for diagnose: 5xx-per-5min (10), "
-                "4xx-per-5min (100), p99-latency-ms (3000), integration-latency-ms (2000); also "
-                "[diagnose.alarm-levels] in apigwops.toml or $APIGWOPS_CONFIG.",
-            ),
-        ] = None,
+        alarm_level: AlarmLevelOpt = None,
     ) -> None:
         """Every REST, HTTP and WebSocket stage: requests, 4xx/5xx rates, p99 latency, alarms firing; worst first.
 

@@ -17,7 +17,7 @@ from apigwops.diagnose import template
 from apigwops.diagnose.blindspots import blind_spots, recommended_format, unreadable_sources
 from apigwops.diagnose.conditions import Coded, MatchContext, evaluate_condition, evaluate_match
 from apigwops.diagnose.features import prepare_requests
-from apigwops.diagnose.impact import FAMILIES, finding_impact, stage_latency
+from apigwops.diagnose.impact import WEBSOCKET_SYMPTOMS, family_of, finding_impact, stage_latency
 from apigwops.diagnose.report import EvidenceItem, Finding, Report
 from apigwops.diagnose.schema import FindingSpec, Playbook
 from apigwops.diagnose.severity import AlarmLevels, scale
@@ -248,8 +248,8 @@ class _Run:
         finding = _finding(playbook, spec, values, from_fallback)
         if self.judge is None or finding.context:
             return finding
-        times = self.frame.loc[matched, "time"] if matched is not None and bool(matched.any()) else None
-        return self.judge.rescale(finding, spec.symptom, times)
+        rows = self.frame.loc[matched] if matched is not None and bool(matched.any()) else None
+        return self.judge.rescale(finding, spec.symptom, rows)
 
     def _finding_signals(self, matched: pd.Series | None, exec_lines: int) -> dict[str, Any]:
         """Per-finding signals; the no-match case (config defaults) is computed once per diagnosis."""
@@ -295,11 +295,14 @@ class _Judge:
     def __init__(self, result: Triage, latency: tuple[float | None, float | None], levels: AlarmLevels):
         self.result, self.latency, self.levels = result, latency, levels
 
-    def rescale(self, finding: Finding, symptom: str, times: pd.Series | None) -> Finding:
-        family = FAMILIES.get(symptom)
+    def rescale(self, finding: Finding, symptom: str, rows: pd.DataFrame | None) -> Finding:
+        """`rows`: the requests (events) the finding explains, None when it explains no row."""
+        family = family_of(symptom, rows["status"] if rows is not None and "status" in rows else None)
         if family is None:
             return finding
-        impact = finding_impact(family, finding.count, self.result, times, self.latency)
+        times = rows["time"] if rows is not None else None
+        unit = "events" if symptom in WEBSOCKET_SYMPTOMS else "requests"
+        impact = finding_impact(family, finding.count, self.result, times, self.latency, unit=unit)
         judgement = scale(finding.severity, impact, self.levels)
         return replace(
             finding,

@@ -15,6 +15,28 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FAMILIES: dict[str, Family] = {"5xx": "5xx", "401": "4xx", "403": "4xx", "429": "4xx", "latency": "latency"}
+WEBSOCKET_SYMPTOMS = frozenset({"connect", "message", "disconnect", "callback"})
+
+
+def family_of(symptom: str, statuses: pd.Series | None) -> Family | None:
+    """The alarm family a cause of `symptom` is judged in (None: not judged by impact).
+
+    A WebSocket stage has no 4XXError/5XXError metrics (ClientError, IntegrationError and ExecutionError, §6.3),
+    so a WebSocket cause is judged at the alarm level of its events' status class: `4xx` when most of its
+    failing events (`statuses`, those of 400 and above) are 4xx (a refused connect, a message without a route),
+    else `5xx`. A cause without a failing status (unexpected disconnects, callbacks to gone connections, metrics
+    only) gets the stricter 5xx level, so it is never judged more leniently than a server error [INF: the
+    seed's alarms are REST's; no WebSocket alarm level is defined].
+    """
+    if symptom in FAMILIES:
+        return FAMILIES[symptom]
+    if symptom not in WEBSOCKET_SYMPTOMS:
+        return None
+    failing = statuses.dropna() if statuses is not None else None
+    failing = failing[failing >= 400] if failing is not None else None
+    if failing is None or failing.empty:
+        return "5xx"
+    return "4xx" if int((failing < 500).sum()) * 2 > len(failing) else "5xx"
 
 
 def stage_latency(frame: pd.DataFrame) -> tuple[float | None, float | None]:
@@ -32,6 +54,8 @@ def finding_impact(
     triage: Triage,
     times: pd.Series | None,
     latency: tuple[float | None, float | None],
+    *,
+    unit: str = "requests",
 ) -> Impact:
     """`times`: the finding's requests' times (None when it explains no request row, e.g. metrics only)."""
     import pandas as pd
@@ -52,6 +76,7 @@ def finding_impact(
         rose=rose,
         p99_ms=latency[0],
         integration_p99_ms=latency[1],
+        unit=unit,
     )
 
 

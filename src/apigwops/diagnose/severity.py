@@ -9,6 +9,10 @@ baseline (an onset its requests follow). The rule, in `scale`:
 2. **partial** (at most `medium`): it rose from the baseline, or it hurts at least 1% of requests;
 3. **a trickle** (none of the above): `low` when the playbook says `medium` or worse, else `info`.
 
+A WebSocket stage's causes (symptoms connect, message, disconnect, callback) are judged by the same rule with
+events in place of requests: the cause's failing events against all the stage's events, its events per 5 minutes
+against the alarm level of their status class (`impact.family_of`), and the rise from the baseline.
+
 Context notes (`recent-change`, `logging-blind-spot`) describe the incident, not a cause, and keep their
 playbook severity. Pure: numbers in, a severity and one line of evidence out.
 """
@@ -64,6 +68,7 @@ class Impact:
     )
     p99_ms: float | None = None  # latency: the stage's p99 response latency in the window
     integration_p99_ms: float | None = None  # latency: the stage's p99 integration latency
+    unit: str = "requests"  # what `requests` counts: "events" on a WebSocket stage (connects, messages, ...)
 
     @property
     def traffic_share(self) -> float:
@@ -115,7 +120,9 @@ def scale(full: str, impact: Impact, levels: AlarmLevels) -> Judgement:
 def describe(impact: Impact, levels: AlarmLevels) -> str:
     """'5 errors in 5,812 requests (0.09%); 1 per 5 min at peak, alarm level 10; no rise from the baseline'."""
     noun = "slow requests" if impact.family == "latency" else "errors"
-    parts = [f"{impact.count:,} {noun} in {impact.requests:,} requests ({_percent(impact.traffic_share)})"]
+    parts = [
+        f"{impact.count:,} {noun} in {impact.requests:,} {impact.unit} ({_percent(impact.traffic_share)})"
+    ]
     if impact.family == "latency":
         parts.append(_against("p99", impact.p99_ms, levels.p99_latency_ms))
         if impact.integration_p99_ms is not None:

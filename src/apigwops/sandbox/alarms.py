@@ -1,8 +1,10 @@
 """The seed's recommended alarms on the sandbox's stages, and the evaluation moto does not do.
 
 `provision_alarms` creates, in moto, the recommended set (`apigwops.alarms.recommended`, one place for the
-thresholds) on the REST stage (`ApiName`+`Stage`, `5XXError`/`4XXError`) and the HTTP stage (`ApiId`+`Stage`,
-`5xx`/`4xx`). moto stores alarms but never evaluates them, so `AlarmEvaluator` does what CloudWatch would for the
+thresholds and metric names) on the REST stage (`ApiName`+`Stage`, `5XXError`/`4XXError`) and the HTTP stage
+(`ApiId`+`Stage`, `5xx`/`4xx`); `provision_websocket_alarms` on the WebSocket stage (`ApiId`+`Stage`, §6.3:
+`IntegrationError` standing for 5xx, `ClientError` for 4xx, `IntegrationLatency`; the mapping is inferred, see
+`recommended.py`), once that stage's API exists. moto stores alarms but never evaluates them, so `AlarmEvaluator` does what CloudWatch would for the
 count alarms: every few seconds it reads the metric's Sum over the alarm's period from moto (GetMetricData) and
 moves the alarm with SetAlarmState when the comparison flips, which records a state change in moto.
 
@@ -35,6 +37,7 @@ from apigwops.alarms.recommended import (
     recommended_for,
 )
 from apigwops.sandbox import constants as c
+from apigwops.sandbox.websocket import facts as ws_facts
 
 _OPERATOR_TEXT = {"GreaterThanThreshold": "greater than", "LessThanThreshold": "less than"}
 
@@ -46,17 +49,38 @@ class SandboxAlarm:
     rec: Recommendation
 
 
-def sandbox_alarms(rest_api_id: str, http_api_id: str) -> list[SandboxAlarm]:
-    stages = (
-        StageRef(c.REGION, rest_api_id, c.REST_API_NAME, "REST", c.STAGE),
-        StageRef(c.REGION, http_api_id, c.HTTP_API_NAME, "HTTP", c.STAGE),
-    )
+def _alarms_on(stages: list[StageRef]) -> list[SandboxAlarm]:
     return [SandboxAlarm(alarm_name_for(s, r), s, r) for s in stages for r in recommended_for(s)]
 
 
+def _websocket_stage(api_id: str) -> StageRef:
+    return StageRef(c.REGION, api_id, ws_facts.API_NAME, "WEBSOCKET", c.STAGE)
+
+
+def sandbox_alarms(
+    rest_api_id: str, http_api_id: str, websocket_api_id: str | None = None
+) -> list[SandboxAlarm]:
+    stages = [
+        StageRef(c.REGION, rest_api_id, c.REST_API_NAME, "REST", c.STAGE),
+        StageRef(c.REGION, http_api_id, c.HTTP_API_NAME, "HTTP", c.STAGE),
+    ]
+    if websocket_api_id is not None:
+        stages.append(_websocket_stage(websocket_api_id))
+    return _alarms_on(stages)
+
+
 def provision_alarms(cloudwatch: Any, rest_api_id: str, http_api_id: str) -> list[str]:
-    """Create the recommended alarms in moto; returns their names."""
-    made = sandbox_alarms(rest_api_id, http_api_id)
+    """Create the recommended alarms of the REST and HTTP stages in moto; returns their names."""
+    return _put_alarms(cloudwatch, sandbox_alarms(rest_api_id, http_api_id))
+
+
+def provision_websocket_alarms(cloudwatch: Any, websocket_api_id: str) -> list[str]:
+    """Create the recommended alarms of the WebSocket stage in moto; returns their names. Separate from
+    `provision_alarms` because the WebSocket API is provisioned alongside the others (sandbox/core.py)."""
+    return _put_alarms(cloudwatch, _alarms_on([_websocket_stage(websocket_api_id)]))
+
+
+def _put_alarms(cloudwatch: Any, made: list[SandboxAlarm]) -> list[str]:
     for alarm in made:
         rec = alarm.rec
         stat = {"ExtendedStatistic": rec.statistic} if rec.extended else {"Statistic": rec.statistic}
@@ -89,10 +113,17 @@ class AlarmEvaluator:
     """Evaluates the sandbox's count alarms against what moto holds and sets their state (a daemon thread)."""
 
     def __init__(
-        self, cloudwatch: Any, rest_api_id: str, http_api_id: str, *, interval_s: float = 2.0
+        self,
+        cloudwatch: Any,
+        rest_api_id: str,
+        http_api_id: str,
+        *,
+        websocket_api_id: str | None = None,
+        interval_s: float = 2.0,
     ) -> None:
         self._cw = cloudwatch
-        self._alarms = [a for a in sandbox_alarms(rest_api_id, http_api_id) if not a.rec.extended]
+        every = sandbox_alarms(rest_api_id, http_api_id, websocket_api_id)
+        self._alarms = [a for a in every if not a.rec.extended]
         self._states = {a.name: "OK" for a in self._alarms}  # moto's initial state
         self._interval = interval_s
         self._lock = threading.Lock()

@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from apigwops.sandbox import constants as c
-from apigwops.sandbox.alarms import AlarmEvaluator
+from apigwops.sandbox.alarms import AlarmEvaluator, provision_websocket_alarms
 from apigwops.sandbox.backend import LambdaBackend
 from apigwops.sandbox.config_faults import ConfigFaults
 from apigwops.sandbox.faults import FaultSet
@@ -198,9 +198,10 @@ class Sandbox:
         self._config_faults = ConfigFaults(self.moto_endpoint, p.rest_api_id, p.http_api_id)
         self._config_faults.apply(self._faults.rates)
         shipper.start()
-        self._alarms = AlarmEvaluator(
-            loopback_client("cloudwatch", self.moto_endpoint, c.REGION), p.rest_api_id, p.http_api_id
-        )
+        cloudwatch = loopback_client("cloudwatch", self.moto_endpoint, c.REGION)
+        ws_api_id = ws.provisioned.api_id
+        p.alarm_names += provision_websocket_alarms(cloudwatch, ws_api_id)
+        self._alarms = AlarmEvaluator(cloudwatch, p.rest_api_id, p.http_api_id, websocket_api_id=ws_api_id)
         self._alarms.start()
         self._control = ControlServer(lambda: self._faults.rates, self.set_faults, self.flush)
         self.control_url = f"http://127.0.0.1:{self._control.port}"

@@ -52,10 +52,12 @@ FAULTS: dict[str, str] = {
     "background-errors": "now and then the function raises, as healthy ones do (lambda-error's signals, §4.5 C47)",
     # WebSocket stage (sandbox/websocket/; the Lambda faults above apply to its routes too).
     "ws-connect-deny": "the $connect authorizer's policy denies the caller (handshake answered 403)",
+    "ws-connect-throttled": "new connections arrive over the account's 500 per second quota (handshake answered 429)",
     "ws-connect-error": "the $connect integration fails (handshake answered 502)",
     "ws-no-route": 'messages match no route and there is no $default ({"message": "Forbidden", ...})',
     "ws-message-too-large": "the client's message is over 128 KB or a frame over 32 KB (close 1009)",
     "ws-stale-connection": "the function posts to a connection that is gone (410 GoneException)",
+    "ws-connection-duration-limit": "connections opened 2 hours ago are closed at the 2-hour maximum (1001)",
     "ws-idle-disconnects": "connections go quiet past the 10-minute idle timeout and are closed (1001)",
 }
 

@@ -42,11 +42,13 @@ class WsCase:
 
 
 CASES = [
+    WsCase("ws-connect-throttled", "ws-connect-throttled", "connect", "connects"),
     WsCase("ws-connect-deny", "ws-connect-authorizer-deny", "connect", "connects"),
     WsCase("ws-connect-error", "ws-connect-integration-error", "connect", "connects"),
     WsCase("ws-no-route", "ws-route-not-found", "message", "messages"),
     WsCase("ws-message-too-large", "ws-message-too-large", "disconnect", "closes"),
     WsCase("ws-idle-disconnects", "ws-idle-timeout", "disconnect", "closes"),
+    WsCase("ws-connection-duration-limit", "ws-connection-duration-limit", "disconnect", "closes"),
     WsCase("ws-stale-connection", "ws-gone-connection", "callback", "messages"),
     WsCase("lambda-error", "lambda-function-error", "message", "messages"),
     # the sandbox's lambda-timeout function runs past the 29 s integration timeout: API Gateway gives up first,

@@ -6,6 +6,8 @@ Lambda errors in a healthy stage was `high` and failed `--fail-on medium`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from apigwops.diagnose.engine import diagnose
@@ -108,6 +110,40 @@ def test_the_same_cause_at_incident_size_keeps_its_playbook_severity() -> None:
         integration_error="Lambda Customer Function Error:boom",
     )
     report = diagnose(stage.build(), playbooks=PLAYBOOKS)
+    top = report.findings[0]
+    assert (top.id, top.severity) == ("lambda-function-error", "high")
+    assert "(above)" in top.evidence[-1].detail
+    assert report.exit_code("medium") == 1
+
+
+WS_LAMBDA_ERROR = {
+    "status": 500,
+    "error_message": "Internal server error",
+    "integration_error": "Lambda Customer Function Error:KeyError: 'room'",
+}
+
+
+def _ws_stage_with_failing_messages(count: int, *, start_minute: float, spacing: float) -> Any:
+    from tests.builders.websocket import WsStage
+
+    ws = WsStage().healthy(sessions=600)  # 600 connections of 5 events each: 3,000 events in 30 minutes
+    for i in range(count):
+        ws.session(start_minute + i * spacing, messages=1, message=WS_LAMBDA_ERROR)
+    return ws.build()
+
+
+def test_a_trickle_of_failing_websocket_messages_does_not_page() -> None:
+    report = diagnose(_ws_stage_with_failing_messages(3, start_minute=3, spacing=11), playbooks=PLAYBOOKS)
+    top = report.findings[0]
+    assert (top.id, top.count, top.severity) == ("lambda-function-error", 3, "low")
+    assert report.exit_code("medium") == 0
+    assert top.evidence[-1].source == "impact"
+    assert top.evidence[-1].detail.startswith("3 errors in 3,009 events (0.10%); 1 per 5 min at peak")
+
+
+def test_the_same_websocket_cause_as_an_incident_keeps_its_severity() -> None:
+    evidence = _ws_stage_with_failing_messages(200, start_minute=ONSET_MINUTE, spacing=0.05)
+    report = diagnose(evidence, playbooks=PLAYBOOKS)
     top = report.findings[0]
     assert (top.id, top.severity) == ("lambda-function-error", "high")
     assert "(above)" in top.evidence[-1].detail

@@ -171,3 +171,65 @@ def test_no_route_answer_and_metrics(authority: TokenAuthority) -> None:
     assert all("Route" not in dict(dims) for dims, _ in client_errors)
     assert sum(v for name, _, v in sink.metrics if name == "MessageCount") == 2 * 2  # in + out, on both sets
     assert any(group == groups["execution"] and "Starting authorizer" in m for group, m in sink.logs)
+
+
+def test_integration_timeout_leaves_the_response_values_empty(authority: TokenAuthority) -> None:
+    """§15.5: on an integration timeout API Gateway never got the function's answer, so the access-log values
+    taken from that answer (the Lambda request id, the integration statuses) render `-`; the error is written."""
+    stage, events = make_stage(authority)
+    answer = stage.connect("/prod", "", {"authorization": authority.mint()}, "127.0.0.1")
+    conn = stage.opened(answer.connection_id, lambda _: None, lambda *_: None)
+    stage.faults.replace({"lambda-timeout": 1.0})  # after the connect: the message times out
+    reply = json.loads(stage.message(conn, '{"action":"sendmessage","data":"x"}')[0])
+    assert reply["message"] == "Endpoint request timed out"
+    timed_out = events[-1]
+    assert timed_out.invocation is not None  # the function did run (its log has the invocation) ...
+    record = json.loads(render_access_log(facts.ACCESS_LOG_FORMAT, timed_out.context | {"status": "504"}))
+    # ... but nothing from its response reaches the access log
+    assert (
+        record["integrationRequestId"],
+        record["integrationStatus"],
+        record["integrationServiceStatus"],
+    ) == (
+        "-",
+        "-",
+        "-",
+    )
+    assert record["integrationError"] == "Execution failed due to a timeout error"
+    assert record["integrationLatency"] == str(facts.INTEGRATION_TIMEOUT_MS)
+
+
+def test_connect_throttled_fault_answers_as_the_connection_rate_does(authority: TokenAuthority) -> None:
+    """`ws-connect-throttled` refuses the handshake exactly as the real new-connection limiter (C76): same status,
+    body and access-log values, no authorizer call, no ConnectCount."""
+    faulty, events = make_stage(authority, {"ws-connect-throttled": 1.0})
+    answer = faulty.connect("/prod", "", {"authorization": authority.mint()}, "127.0.0.1")
+    limited, limited_events = make_stage(authority, rate=0)
+    over = limited.connect("/prod", "", {"authorization": authority.mint()}, "127.0.0.1")
+    assert (
+        (answer.status, answer.body)
+        == (over.status, over.body)
+        == (429, json.dumps({"message": "Too Many Requests"}))
+    )
+    ours, theirs = events[-1], limited_events[-1]
+    assert (ours.status, ours.connect_count, ours.authorizer_invocation) == (429, False, None)
+    assert {k: v for k, v in ours.context.items() if k.startswith("error.")} == {
+        k: v for k, v in theirs.context.items() if k.startswith("error.")
+    }
+
+
+def test_duration_limit_fault_opens_the_connection_two_hours_back(authority: TokenAuthority) -> None:
+    """`ws-connection-duration-limit`: the CONNECT is written 2 hours back (C74) and every later event carries
+    that `connectedAt`, so the DISCONNECT is at least 2 hours after it, as AWS logs a connection at its maximum."""
+    stage, events = make_stage(authority, {"ws-connection-duration-limit": 1.0})
+    answer = stage.connect("/prod", "", {"authorization": authority.mint()}, "127.0.0.1")
+    conn = stage.opened(answer.connection_id, lambda _: None, lambda *_: None)
+    assert conn.duration_fault
+    stage.message(conn, '{"action":"sendmessage","data":"x"}')
+    stage.closed(conn, facts.CLOSE_GOING_AWAY, "Going away")
+    connect, message, disconnect = events[-3:]
+    assert [e.event_type for e in (connect, message, disconnect)] == ["CONNECT", "MESSAGE", "DISCONNECT"]
+    connected_at = int(connect.context["connectedAt"])
+    assert connected_at == int(connect.context["requestTimeEpoch"]) == int(connect.start_s * 1000)
+    assert {message.context["connectedAt"], disconnect.context["connectedAt"]} == {str(connected_at)}
+    assert disconnect.start_s * 1000 - connected_at >= facts.MAX_CONNECTION_S * 1000

@@ -78,10 +78,11 @@ def invoke(lam: WsIntegration, ev: WsEvent, *, connect_error: bool = False) -> R
     # The backend's generic "handled request" line is the REST/HTTP handler's; this function logs its own.
     inv.lines = [line for line in inv.lines if "\thandled request, status " not in line[1]]
     ev.invocation = inv
-    ctx["integration.requestId"] = inv.request_id
     took = inv.duration_ms + (inv.init_ms or 0.0) + LAMBDA_OVERHEAD_MS
     if took > f.INTEGRATION_TIMEOUT_MS:
-        # API Gateway gives up at 29 s and never gets the function's answer (§15.5): no integration status.
+        # API Gateway gives up at 29 s and never gets the function's answer (§15.5): nothing taken from that
+        # answer is set (integration.requestId, integration.status, integration.integrationStatus render `-`);
+        # the function's side is found through its Lambda log in the same time range, not by a request id.
         ev.integration_latency_ms = float(f.INTEGRATION_TIMEOUT_MS)
         ctx["integration.latency"] = str(f.INTEGRATION_TIMEOUT_MS)
         ev.exec_lines.append("Execution failed due to a timeout error")
@@ -89,6 +90,7 @@ def invoke(lam: WsIntegration, ev: WsEvent, *, connect_error: bool = False) -> R
         ev.execution_error = True
         return RouteResult(False, 504, "Endpoint request timed out")
     _latency(ev, took)
+    ctx["integration.requestId"] = inv.request_id
     ctx["integration.integrationStatus"] = "200"
     ev.exec_lines.append(f"Received response. Status: 200, Integration latency: {round(took)} ms")
     if inv.function_error:

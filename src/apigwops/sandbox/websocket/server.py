@@ -142,6 +142,11 @@ class WsServer:
                 if conn.idle_fault:  # ws-idle-disconnects: the client then stays quiet past the idle timeout
                     close(f.CLOSE_GOING_AWAY, "Going away")
                     break
+                if (
+                    conn.duration_fault
+                ):  # ws-connection-duration-limit: opened 2 h ago, at the maximum now (C74)
+                    close(f.CLOSE_GOING_AWAY, "Going away")
+                    break
         except ConnectionClosed:
             pass
         finally:
