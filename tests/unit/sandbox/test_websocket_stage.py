@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from apigwops.sandbox.backend import LambdaBackend
+from apigwops.sandbox.constants import Function
 from apigwops.sandbox.faults import FaultSet
 from apigwops.sandbox.telemetry import render_access_log
 from apigwops.sandbox.tokens import TokenAuthority
@@ -30,7 +31,9 @@ def authority() -> TokenAuthority:
 def make_stage(authority: TokenAuthority, faults: dict[str, float] | None = None, rate: float = 500) -> Any:
     events: list[WsEvent] = []
     fault_set = FaultSet(faults or {}, seed=1)
-    backend = LambdaBackend(rng=random.Random(1), time_scale=0.0001)
+    # the handler's own Timeout (60 s) is above the integration timeout, as the sandbox provisions it
+    handler = Function(facts.FUNCTION_NAME, facts.FUNCTION_TIMEOUT_S, ())
+    backend = LambdaBackend(rng=random.Random(1), time_scale=0.0001, function=handler)
     stage = WsStage(
         api_id="abc123",
         authorizer_id="auth1",
