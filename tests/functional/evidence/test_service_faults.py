@@ -123,7 +123,7 @@ def test_diagnose_keeps_a_partial_report(
     assert elapsed < WALL_BOUND_S
 
 
-@pytest.mark.parametrize("fault", ["deny", "hang"])
+@pytest.mark.parametrize("fault", FAULTS)
 @pytest.mark.parametrize("target", TARGETS, ids=[t.service for t in TARGETS])
 def test_capture_saves_the_rest_and_names_the_failure(
     world: World, target: Target, fault: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
