@@ -17,7 +17,8 @@ def test_demo_finds_the_injected_incident() -> None:
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     ids = [f["id"] for f in report["findings"]]
-    # the default incident: timeouts (504), function errors (502), expired tokens (401), after a deployment
+    # the default incident: function timeouts (502: the function hits its own limit first), function errors (502),
+    # expired tokens (401), after a deployment
     for expected in ("lambda-timeout", "lambda-function-error", "auth-token-expired", "recent-change"):
         assert expected in ids, (expected, ids)
     by_id = {f["id"]: f for f in report["findings"]}
