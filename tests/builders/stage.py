@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from apigwops.apitypes import profile
 from apigwops.model import (
     ACCESS_LOG_FIELDS,
     ACCESS_LOG_FLOAT_COLUMNS,
@@ -45,24 +46,8 @@ from apigwops.timewindow import Window
 
 START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 ONSET_MINUTE = 12
-# Variables HTTP APIs do not have (signals reference §5): a collector reports them as missing.
-HTTP_MISSING = frozenset(
-    {
-        "resource_path",
-        "validation_error",
-        "authorizer_status",
-        "authorizer_latency",
-        "authorizer_integration_latency",
-        "authorize_error",
-        "authenticate_error",
-        "waf_status",
-        "waf_error",
-        "waf_latency",
-        "waf_response_code",
-        "api_key_id",
-        "xray_trace_id",
-    }
-)
+# Variables HTTP APIs do not have (signals reference §5): a collector reports them as missing. One place: the profile.
+HTTP_MISSING = profile("HTTP").unavailable_fields
 FUNCTION = "orders-fn"
 
 
